@@ -71,7 +71,7 @@ export async function readJsonl<T>(
   path: string,
   validate: (obj: Record<string, unknown>) => T,
   opts: ReadJsonlOptions = {},
-  onRow?: (row: JsonlRow<T>) => void,
+  onRow?: (row: JsonlRow<T>) => void | Promise<void>,
 ): Promise<ReadJsonlResult<T>> {
   const name = path === '-' ? '<stdin>' : path;
   const input = openInput(path);
@@ -116,7 +116,7 @@ export async function readJsonl<T>(
         throw e;
       }
       const row = { line: lineNo, raw: obj as Record<string, unknown>, value };
-      if (onRow) onRow(row);
+      if (onRow) await onRow(row);
       else rows.push(row);
     }
   } finally {

@@ -205,7 +205,12 @@ export function pyStrRepr(s: string): string {
   return out + quote;
 }
 
-/** Python's `str.isprintable()` for one character: not in categories Cc, Cf, Cs, Co, Cn, Zl, Zp, Zs (space excepted). */
+/**
+ * Python's `str.isprintable()` for one character: not in categories Cc, Cf, Cs, Co, Cn, Zl, Zp, Zs
+ * (space excepted). Categories come from Node's ICU; Python 3.11 ships Unicode 14, so a character
+ * assigned after Unicode 14 prints raw here but `\U…`-escaped there. Keys built with this stay
+ * injective either way, so IoU scores do not depend on it.
+ */
 function isPrintable(ch: string): boolean {
   if (ch === ' ') return true;
   return !/^[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Zs}]$/u.test(ch);

@@ -1,0 +1,105 @@
+/**
+ * `golongrl demo` — the embedded default behind `npm start` until the local trainer lands:
+ * generate a synthetic heterogeneous batch (9 capability types, real reward scorers), then show
+ * what each advantage estimator does to it, task by task. Writes the batch and the per-row
+ * advantages under `runs/demo-<timestamp>/` so the CLI commands it prints can replay them.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { replayAdvantages, type AdvOptions } from '../advantage/index.ts';
+import { syntheticRollouts } from '../data/synthetic_rollouts.ts';
+import { EXIT_OK } from './io.ts';
+
+export const DEMO_HELP = `golongrl demo [--seed N] [--prompts K] [--n N] [--out DIR] [--json]
+
+Synthetic rollouts (clearly labelled as such) for all 9 capability types, scored with the real
+GoLongRL rewards, then advantages under grpo, Dr. GRPO, tmn_grpo, TMN-Reweight and qwenlong_grpo.
+  --seed N      random seed (default 1)
+  --prompts K   prompts per capability (default 8)
+  --n N         responses per prompt (default 16, as in the GoLongRL scripts)
+  --out DIR     output folder (default runs/demo-<timestamp>)
+  --json        print the result tables as one JSON object on stdout`;
+
+export const DEMO_CONFIGS: { label: string; estimator: string; options: AdvOptions }[] = [
+  { label: 'GRPO', estimator: 'grpo', options: {} },
+  { label: 'Dr. GRPO', estimator: 'grpo', options: { normAdvByStd: false } },
+  { label: 'TMN', estimator: 'tmn_grpo', options: {} },
+  { label: 'TMN-Reweight', estimator: 'tmn_grpo', options: { difficultyReweight: true, difficultySmoothAlpha: 0.8 } },
+  { label: 'QwenLong task', estimator: 'qwenlong_grpo', options: {} },
+];
+
+function table(header: string[], rows: (string | number)[][]): string {
+  const cells = [header, ...rows.map((r) => r.map((c) => (typeof c === 'number' ? c.toFixed(3) : c)))];
+  const w = header.map((_, j) => Math.max(...cells.map((r) => String(r[j]).length)));
+  return cells.map((r, i) => r.map((c, j) => (j === 0 ? String(c).padEnd(w[j]) : String(c).padStart(w[j]))).join('  ') + (i === 0 ? '\n' + w.map((x) => '-'.repeat(x)).join('  ') : '')).join('\n');
+}
+
+export async function runDemo(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      seed: { type: 'string', default: '1' },
+      prompts: { type: 'string', default: '8' },
+      n: { type: 'string', default: '16' },
+      out: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(DEMO_HELP + '\n');
+    return EXIT_OK;
+  }
+  const rollouts = syntheticRollouts({ seed: Number(values.seed), promptsPerTask: Number(values.prompts), n: Number(values.n) });
+  const caps = [...new Set(rollouts.map((r) => r.capability))];
+  const perCap = caps.map((cap) => {
+    const rs = rollouts.filter((r) => r.capability === cap);
+    const byUid = new Map<string, number[]>();
+    for (const r of rs) byUid.set(r.uid, [...(byUid.get(r.uid) ?? []), r.score]);
+    const zeroVar = [...byUid.values()].filter((s) => s.every((x) => x === s[0])).length / byUid.size;
+    const mean = rs.reduce((a, r) => a + r.score, 0) / rs.length;
+    return { capability: cap, data_source: rs[0].data_source, reward_mode: rs[0].reward_mode, rows: rs.length, mean_score: mean, zero_variance_groups: zeroVar };
+  });
+  const results = DEMO_CONFIGS.map((cfg) => {
+    const { advantages, steps } = replayAdvantages(rollouts, cfg.estimator, cfg.options);
+    const meanAbs = caps.map((cap) => {
+      let s = 0;
+      let k = 0;
+      rollouts.forEach((r, i) => {
+        if (r.capability === cap) {
+          s += Math.abs(advantages[i]);
+          k++;
+        }
+      });
+      return s / k;
+    });
+    return { ...cfg, advantages, metrics: steps[0].metrics, meanAbs };
+  });
+
+  const dir = values.out ?? join('runs', `demo-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'rollouts.jsonl'), rollouts.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  writeFileSync(
+    join(dir, 'advantages.jsonl'),
+    rollouts.map((r, i) => JSON.stringify({ step: r.step, uid: r.uid, reward_mode: r.reward_mode, score: r.score, ...Object.fromEntries(results.map((x) => [x.label, x.advantages[i]])) })).join('\n') + '\n',
+  );
+
+  if (values.json) {
+    process.stdout.write(
+      JSON.stringify({ out: dir, rewards: perCap, mean_abs_advantage: Object.fromEntries(results.map((x) => [x.label, Object.fromEntries(caps.map((c, j) => [c, x.meanAbs[j]]))])) }) + '\n',
+    );
+    return EXIT_OK;
+  }
+  const o: string[] = [];
+  o.push('golongrl-lab demo — SYNTHETIC rollouts (not GoLongRL data), scored with the real GoLongRL rewards');
+  o.push(`${rollouts.length} rollouts: ${caps.length} capability types × ${values.prompts} prompts × ${values.n} responses (seed ${values.seed})\n`);
+  o.push(table(['capability', 'data_source', 'reward_mode', 'mean score', 'zero-var groups'], perCap.map((p) => [p.capability, p.data_source, p.reward_mode, p.mean_score, p.zero_variance_groups])));
+  o.push('\nMean |advantage| per capability under each estimator (same batch):\n');
+  o.push(table(['capability', ...results.map((r) => r.label)], caps.map((c, j) => [c, ...results.map((r) => r.meanAbs[j])])));
+  o.push(`\nWrote ${join(dir, 'rollouts.jsonl')} and ${join(dir, 'advantages.jsonl')}. Replay them with:`);
+  o.push(`  npx golongrl score ${join(dir, 'rollouts.jsonl')} > scored.jsonl`);
+  o.push(`  npx golongrl advantages --estimator tmn_grpo --difficulty-reweight --difficulty-alpha 0.8 ${join(dir, 'rollouts.jsonl')} --metrics`);
+  process.stdout.write(o.join('\n') + '\n');
+  return EXIT_OK;
+}

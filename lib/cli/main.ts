@@ -1,0 +1,54 @@
+/**
+ * `golongrl` — the command line over lib/. One module per verb; this file only dispatches
+ * and maps errors to exit codes (2: bad input or usage, naming file, line and field; 1: failure).
+ */
+import { runAdvantages, ADVANTAGES_HELP } from './advantages.ts';
+import { runDemo, DEMO_HELP } from './demo.ts';
+import { EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK, UsageError } from './io.ts';
+import { runScore, SCORE_HELP } from './score.ts';
+import { InputError } from '../util/jsonl.ts';
+
+type Verb = { run: (argv: string[]) => Promise<number>; help: string; summary: string };
+
+export const VERBS: Record<string, Verb> = {
+  score: { run: runScore, help: SCORE_HELP, summary: 'score rollouts with the GoLongRL rewards (JSONL in, JSONL out)' },
+  advantages: { run: runAdvantages, help: ADVANTAGES_HELP, summary: 'replay advantage estimators over rollouts, step by step' },
+  demo: { run: runDemo, help: DEMO_HELP, summary: 'score the shipped examples and compare estimators on them (npm start)' },
+};
+
+export function usage(): string {
+  const lines = Object.entries(VERBS).map(([k, v]) => `  ${k.padEnd(12)}${v.summary}`);
+  return `golongrl <verb> [options]\n\n${lines.join('\n')}\n\nRun 'golongrl <verb> --help' for a verb's options. Every verb takes --json.`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [verb, ...rest] = argv;
+  if (!verb || verb === '--help' || verb === '-h' || verb === 'help') {
+    process.stdout.write(usage() + '\n');
+    return verb ? EXIT_OK : EXIT_BAD_INPUT;
+  }
+  const v = VERBS[verb];
+  if (!v) {
+    process.stderr.write(`golongrl: unknown verb '${verb}'\n\n${usage()}\n`);
+    return EXIT_BAD_INPUT;
+  }
+  try {
+    return await v.run(rest);
+  } catch (e) {
+    if (e instanceof InputError) {
+      process.stderr.write(`golongrl ${verb}: ${e.message}\n  (use --skip-bad FILE to quarantine bad lines and go on)\n`);
+      return EXIT_BAD_INPUT;
+    }
+    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`golongrl ${verb}: ${(e as Error).message}\n\n${v.help}\n`);
+      return EXIT_BAD_INPUT;
+    }
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+      process.stderr.write(`golongrl ${verb}: ${(e as Error).message}\n`);
+      return EXIT_BAD_INPUT;
+    }
+    if ((e as NodeJS.ErrnoException).code === 'EPIPE') return EXIT_OK;
+    process.stderr.write(`golongrl ${verb}: ${(e as Error).stack ?? String(e)}\n`);
+    return EXIT_FAILURE;
+  }
+}
