@@ -20,6 +20,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { RougeValueError, rougeLF } from '../lib/rewards/rouge.ts';
+import { Rng } from '../lib/util/random.ts';
 
 export interface BenchResult {
   name: string;
@@ -39,17 +40,6 @@ export interface BenchRougeOptions {
   python?: string;
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export interface RougePair {
   hyp: string;
   ref: string;
@@ -57,7 +47,8 @@ export interface RougePair {
 
 /** Deterministic summary pairs (see the file header). */
 export function makeRougePairs(count: number, seed: number): RougePair[] {
-  const rnd = mulberry32(seed);
+  const rng = new Rng(seed);
+  const rnd = () => rng.next();
   const int = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
   const letters = 'abcdefghijklmnopqrstuvwxyz';
   const vocab = new Set<string>();

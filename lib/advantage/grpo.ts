@@ -40,17 +40,26 @@ export function computeGrpoAdvantage(batch: AdvBatch, options?: AdvOptions): Adv
     mean[g] += scores[i];
   }
   for (let g = 0; g < G; g++) mean[g] = cnt[g] > 1 ? mean[g] / cnt[g] : 0;
-  // pass 2: squared deviations (two-pass: exact for zero-variance groups)
+  // pass 2: centred sums Σd and Σd², d = s − mean (the "corrected two-pass" algorithm:
+  // the mean is refined by Σd/n and the variance is (Σd² − (Σd)²/n)/(n−1), so a
+  // zero-variance group gets exactly mean = s and std = 0, hence advantage exactly 0)
+  const dsum = new Float64Array(G);
   const denom = new Float64Array(G);
   for (let i = 0; i < n; i++) {
     const g = group[i];
     const d = scores[i] - mean[g];
+    dsum[g] += d;
     denom[g] += d * d;
   }
   const eps = o.epsilon;
   for (let g = 0; g < G; g++) {
-    const std = cnt[g] > 1 ? Math.sqrt(denom[g] / (cnt[g] - 1)) : 1;
-    denom[g] = std + eps;
+    const c = cnt[g];
+    if (c > 1) {
+      const ds = dsum[g];
+      mean[g] += ds / c;
+      const ss = denom[g] - (ds * ds) / c;
+      denom[g] = Math.sqrt(ss > 0 ? ss / (c - 1) : 0) + eps;
+    } else denom[g] = 1 + eps;
   }
   // pass 3: advantages
   const adv = new Float64Array(n);

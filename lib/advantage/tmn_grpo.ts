@@ -32,101 +32,184 @@
  * Options used: normAdvByTaskScale, difficultyReweight, difficultySmoothAlpha,
  * difficultyGamma, epsilon.
  *
- * Implementation: three passes over the rows (accumulate; count passes; write), all other
- * work is per uid or per task, in Float64Array.
+ * Implementation (Float64Array throughout; measured in docs/advantages.md § Performance):
+ * - per-uid state is *packed*, four doubles per uid (`[Σs, Σs², n, mode]`, then
+ *   `[μ, smoothed, n, mode]`, on the general path `[μ, ½w⁺, n, ½w⁻]`), so a row touches one cache line of uid state
+ *   instead of four arrays — what matters when the rows are shuffled and the uid tables
+ *   do not fit in L2.
+ * - pass 1 walks runs of equal uid (verl lays a prompt's rollouts out contiguously),
+ *   accumulates each run in registers and flushes once per run: a row-by-row scatter
+ *   `sum[g] += s` onto the same g would be a store→load dependency chain. (Within a run
+ *   the additions are in row order, so the sums are bit-identical to a row-by-row
+ *   scatter.) If the runs turn out short (shuffled rows), it switches to the plain scatter.
+ * - fast path, when every uid is one contiguous run: one fused pass per run counts the
+ *   pass rate (its rows still in L1), derives the weights and writes the advantages.
+ *   Otherwise (interleaved uids, or a uid spanning modes): a counting pass, then a
+ *   writing pass, row by row.
+ * - the pass count is summed as `+(s > smoothed)`, which compiles branch-free (an `if`
+ *   mispredicts half the time on binary rewards and costs ~3× more); the sign select is
+ *   branch-free too:  d·(s > μ ? c⁺ : c⁻) = (d+|d|)·½c⁺ + (d−|d|)·½c⁻,  d = s − μ
+ *   (exact: one term is 0). Advantages are computed as d·c with c = w/(scale+ε), at most
+ *   an ulp or two from the reference's (d/(scale+ε))·w.
  */
 import { registerAdvEst } from './registry.ts';
 import { resolveOptions, type AdvBatch, type AdvOptions, type AdvResult } from './types.ts';
 
+/**
+ * Pass 1: U[4g…4g+3] += [Σs, Σs², n] and U[4g+3] = mode of the uid's last row.
+ * Walks runs of equal uid, summing each run in registers and flushing it once. If the
+ * first 1024 runs average under 4 rows (shuffled rows), it finishes with a plain
+ * row-by-row scatter instead. Returns true when every uid is one run of one mode.
+ */
+function accumulate(n: number, scores: Float64Array, group: Int32Array, task: Int32Array, U: Float64Array): boolean {
+  let oneRunPerUid = true;
+  let runs = 0;
+  let i = 0;
+  while (i < n) {
+    const g = group[i];
+    const t = task[i];
+    let j = i + 1;
+    while (j < n && group[j] === g) j++;
+    let acc = 0;
+    let acc2 = 0;
+    let modes = 0; // ≠ 0 when the run spans several modes
+    for (let k = i; k < j; k++) {
+      const s = scores[k];
+      acc += s;
+      acc2 += s * s;
+      modes |= task[k] ^ t;
+    }
+    const b = g << 2;
+    if (U[b + 2] !== 0 || modes !== 0) oneRunPerUid = false;
+    U[b] += acc;
+    U[b + 1] += acc2;
+    U[b + 2] += j - i;
+    U[b + 3] = task[j - 1]; // last write wins
+    i = j;
+    if (++runs === 1024 && i < 4 * runs) break; // short runs: switch to the row scatter
+  }
+  if (i < n) oneRunPerUid = false;
+  for (; i < n; i++) {
+    const b = group[i] << 2;
+    const s = scores[i];
+    U[b] += s;
+    U[b + 1] += s * s;
+    U[b + 2] += 1;
+    U[b + 3] = task[i]; // last write wins
+  }
+  return oneRunPerUid;
+}
+
 export function computeTmnGrpoAdvantage(batch: AdvBatch, options?: AdvOptions): AdvResult {
   const o = resolveOptions(options);
   const { size: n, scores, group, task, groupCount: G, taskCount: K } = batch;
+  const reweight = o.difficultyReweight;
+  const alpha = o.difficultySmoothAlpha;
+  const gamma = o.difficultyGamma;
 
-  // pass 1: per-uid count, Σs, Σs², and the uid's mode (last write wins)
-  const cnt = new Int32Array(G);
-  const mean = new Float64Array(G);
-  const sq = new Float64Array(G);
-  const uidMode = new Int32Array(G);
-  for (let i = 0; i < n; i++) {
-    const g = group[i];
-    const s = scores[i];
-    cnt[g]++;
-    mean[g] += s;
-    sq[g] += s * s;
-    uidMode[g] = task[i];
-  }
+  // pass 1: U[4g…4g+3] = [Σs, Σs², n, mode of the uid's last row]
+  const U = new Float64Array(4 * G);
+  const oneRunPerUid = accumulate(n, scores, group, task, U);
 
-  // per uid: mean and Bessel variance; per task: Σ var_u, #uids, Σ μ_u
+  // per uid: μ_u and Bessel var_u (singleton: 0 and 1); per task: #uids, Σ var_u, Σ μ_u.
+  // U is rewritten in place to [μ, Σs² (spent), n, mode].
   const modeUids = new Float64Array(K);
   const modeVar = new Float64Array(K);
   const modeMean = new Float64Array(K);
   for (let g = 0; g < G; g++) {
-    const c = cnt[g];
-    const k = uidMode[g];
+    const b = g << 2;
+    const c = U[b + 2];
+    const k = U[b + 3];
     let m: number;
     let v: number;
     if (c <= 1) {
       m = 0;
       v = 1;
     } else {
-      m = mean[g] / c;
-      const pop = sq[g] / c - m * m;
+      m = U[b] / c;
+      const pop = U[b + 1] / c - m * m;
       v = (pop > 0 ? pop : 0) * (c / (c - 1));
     }
-    mean[g] = m;
+    U[b] = m;
     modeUids[k] += 1;
     modeVar[k] += v;
     modeMean[k] += m;
   }
-  const denom = new Float64Array(K);
-  const eps = o.epsilon;
+  // per task: 1 / (scale_k + ε), or 1 when not normalising; mode_mean_k
+  const inv = new Float64Array(K);
   for (let k = 0; k < K; k++) {
     const u = modeUids[k] > 1 ? modeUids[k] : 1;
     const mv = modeVar[k] / u;
-    denom[k] = o.normAdvByTaskScale ? Math.sqrt(mv > 0 ? mv : 0) + eps : 1;
+    inv[k] = o.normAdvByTaskScale ? 1 / (Math.sqrt(mv > 0 ? mv : 0) + o.epsilon) : 1;
     modeMean[k] /= u;
+  }
+  // smoothed mean per uid → U[4g+1]
+  if (reweight) {
+    for (let g = 0; g < G; g++) {
+      const b = g << 2;
+      const mm = modeMean[U[b + 3]];
+      U[b + 1] = U[b + 2] <= 1 ? mm : alpha * U[b] + (1 - alpha) * mm;
+    }
   }
 
   const adv = new Float64Array(n);
-  const extraMetrics: Record<string, number> = {};
-  if (!o.difficultyReweight) {
-    for (let i = 0; i < n; i++) adv[i] = (scores[i] - mean[group[i]]) / denom[task[i]];
-    return { advantages: adv, extraMetrics };
-  }
-
-  // smoothed mean per uid
-  const alpha = o.difficultySmoothAlpha;
-  const smoothed = sq; // reuse: Σs² is no longer needed
-  for (let g = 0; g < G; g++) {
-    const mm = modeMean[uidMode[g]];
-    smoothed[g] = cnt[g] <= 1 ? mm : alpha * mean[g] + (1 - alpha) * mm;
-  }
-  // pass 2: pass counts against the smoothed mean
-  const above = new Int32Array(G);
-  for (let i = 0; i < n; i++) {
-    const g = group[i];
-    if (scores[i] > smoothed[g]) above[g]++;
-  }
-  // weights per uid
-  const gamma = o.difficultyGamma;
-  const wPos = smoothed; // reuse again: smoothed is no longer needed
-  const wNeg = new Float64Array(G);
   let passSum = 0;
-  for (let g = 0; g < G; g++) {
-    const pass = above[g] / (cnt[g] > 1 ? cnt[g] : 1);
-    passSum += pass;
-    wPos[g] = Math.exp(gamma * (0.5 - pass));
-    wNeg[g] = Math.exp(gamma * (pass - 0.5));
+  if (oneRunPerUid) {
+    // fast path: uid g is the contiguous run [i, i + n_g), all of one mode
+    for (let i = 0; i < n; ) {
+      const b = group[i] << 2;
+      const c = U[b + 2];
+      const hi = i + c;
+      const m = U[b];
+      const ci = inv[task[i]];
+      if (!reweight) {
+        for (let j = i; j < hi; j++) adv[j] = (scores[j] - m) * ci;
+      } else {
+        const sm = U[b + 1];
+        let above = 0;
+        for (let j = i; j < hi; j++) above += +(scores[j] > sm);
+        const pass = above / c;
+        passSum += pass;
+        const hp = 0.5 * ci * Math.exp(gamma * (0.5 - pass));
+        const hn = 0.5 * ci * Math.exp(gamma * (pass - 0.5));
+        for (let j = i; j < hi; j++) {
+          const d = scores[j] - m;
+          const a = Math.abs(d);
+          adv[j] = (d + a) * hp + (d - a) * hn;
+        }
+      }
+      i = hi;
+    }
+  } else if (!reweight) {
+    for (let i = 0; i < n; i++) adv[i] = (scores[i] - U[group[i] << 2]) * inv[task[i]];
+  } else {
+    // general path. Counting pass: pass counts go to U[4g+3] (the mode is no longer needed).
+    for (let g = 0; g < G; g++) U[(g << 2) + 3] = 0;
+    for (let i = 0; i < n; i++) {
+      const b = group[i] << 2;
+      U[b + 3] += +(scores[i] > U[b + 1]);
+    }
+    // U → [μ, ½w⁺, n, ½w⁻]
+    for (let g = 0; g < G; g++) {
+      const b = g << 2;
+      const c = U[b + 2];
+      const pass = U[b + 3] / (c > 1 ? c : 1);
+      passSum += pass;
+      U[b + 1] = 0.5 * Math.exp(gamma * (0.5 - pass));
+      U[b + 3] = 0.5 * Math.exp(gamma * (pass - 0.5));
+    }
+    // writing pass; each row is scaled by its own row's mode
+    for (let i = 0; i < n; i++) {
+      const b = group[i] << 2;
+      const c = inv[task[i]];
+      const d = scores[i] - U[b];
+      const a = Math.abs(d);
+      adv[i] = (d + a) * (U[b + 1] * c) + (d - a) * (U[b + 3] * c);
+    }
   }
+  const extraMetrics: Record<string, number> = {};
   // an empty batch (the reference would raise on it) reports no pass rate
-  if (G > 0) extraMetrics['difficulty/mean_pass_rate'] = passSum / G;
-  // pass 3: advantages, weighted by the sign against the unsmoothed mean
-  for (let i = 0; i < n; i++) {
-    const g = group[i];
-    const s = scores[i];
-    const m = mean[g];
-    adv[i] = ((s - m) / denom[task[i]]) * (s > m ? wPos[g] : wNeg[g]);
-  }
+  if (reweight && G > 0) extraMetrics['difficulty/mean_pass_rate'] = passSum / G;
   return { advantages: adv, extraMetrics };
 }
 

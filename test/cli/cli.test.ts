@@ -114,7 +114,8 @@ describe('golongrl advantages', () => {
     const f = join(tmp, 'byinput.jsonl');
     writeFileSync(f, jsonl([{ step: 1, input: 'q1', reward_mode: 'EM', score: 1 }, { step: 1, input: 'q1', reward_mode: 'EM', score: 0 }, { step: 1, input: 'q2', reward_mode: 'EM', score: 1 }]));
     const adv = parse(cli(['advantages', '--estimator', 'grpo', '--no-std', f]).out).map((x) => x.advantage);
-    expect(adv).toEqual([0.5, -0.5, 0]);
+    // q1 groups rows 1-2 (mean 0.5); q2 is a singleton: the reference sets its mean to 0, so A = s - 0 = 1
+    expect(adv).toEqual([0.5, -0.5, 1]);
   });
   it('bad rows: missing reward_mode for tmn_grpo, unknown estimator', () => {
     const f = join(tmp, 'nomode.jsonl');
