@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { replayAdvantages, type AdvOptions } from '../advantage/index.ts';
+import { metricKeyName, replayAdvantages, type AdvOptions } from '../advantage/index.ts';
 import { syntheticRollouts } from '../data/synthetic_rollouts.ts';
 import { EXIT_OK } from './io.ts';
 
@@ -32,7 +32,8 @@ export const DEMO_CONFIGS: { label: string; estimator: string; options: AdvOptio
 function table(header: string[], rows: (string | number)[][]): string {
   const cells = [header, ...rows.map((r) => r.map((c) => (typeof c === 'number' ? c.toFixed(3) : c)))];
   const w = header.map((_, j) => Math.max(...cells.map((r) => String(r[j]).length)));
-  return cells.map((r, i) => r.map((c, j) => (j === 0 ? String(c).padEnd(w[j]) : String(c).padStart(w[j]))).join('  ') + (i === 0 ? '\n' + w.map((x) => '-'.repeat(x)).join('  ') : '')).join('\n');
+  const left = header.map((_, j) => rows.length > 0 && typeof rows[0][j] === 'string');
+  return cells.map((r, i) => r.map((c, j) => (left[j] ? String(c).padEnd(w[j]) : String(c).padStart(w[j]))).join('  ') + (i === 0 ? '\n' + w.map((x) => '-'.repeat(x)).join('  ') : '')).join('\n');
 }
 
 export async function runDemo(argv: string[]): Promise<number> {
@@ -59,7 +60,7 @@ export async function runDemo(argv: string[]): Promise<number> {
     for (const r of rs) byUid.set(r.uid, [...(byUid.get(r.uid) ?? []), r.score]);
     const zeroVar = [...byUid.values()].filter((s) => s.every((x) => x === s[0])).length / byUid.size;
     const mean = rs.reduce((a, r) => a + r.score, 0) / rs.length;
-    return { capability: cap, data_source: rs[0].data_source, reward_mode: rs[0].reward_mode, rows: rs.length, mean_score: mean, zero_variance_groups: zeroVar };
+    return { capability: cap, data_source: rs[0].data_source, reward_mode: rs[0].reward_mode, rows: rs.length, mean_score: mean, zero_variance_groups: zeroVar, rate_adv: 0 };
   });
   const results = DEMO_CONFIGS.map((cfg) => {
     const { advantages, steps } = replayAdvantages(rollouts, cfg.estimator, cfg.options);
@@ -76,6 +77,10 @@ export async function runDemo(argv: string[]): Promise<number> {
     });
     return { ...cfg, advantages, metrics: steps[0].metrics, meanAbs };
   });
+
+  // rate_adv: the task's share of the batch's summed per-prompt std — how much of the learning signal it gets under GRPO.
+  const grpoMetrics = results[0].metrics;
+  for (const p of perCap) p.rate_adv = grpoMetrics[`task_metrics/${metricKeyName(p.reward_mode)}/rate_adv`] ?? NaN;
 
   const dir = values.out ?? join('runs', `demo-${new Date().toISOString().replace(/[:.]/g, '-')}`);
   mkdirSync(dir, { recursive: true });
@@ -94,7 +99,7 @@ export async function runDemo(argv: string[]): Promise<number> {
   const o: string[] = [];
   o.push('golongrl-lab demo — SYNTHETIC rollouts (not GoLongRL data), scored with the real GoLongRL rewards');
   o.push(`${rollouts.length} rollouts: ${caps.length} capability types × ${values.prompts} prompts × ${values.n} responses (seed ${values.seed})\n`);
-  o.push(table(['capability', 'data_source', 'reward_mode', 'mean score', 'zero-var groups'], perCap.map((p) => [p.capability, p.data_source, p.reward_mode, p.mean_score, p.zero_variance_groups])));
+  o.push(table(['capability', 'data_source', 'reward_mode', 'mean score', 'zero-var groups', 'rate_adv'], perCap.map((p) => [p.capability, p.data_source, p.reward_mode, p.mean_score, p.zero_variance_groups, p.rate_adv])));
   o.push('\nMean |advantage| per capability under each estimator (same batch):\n');
   o.push(table(['capability', ...results.map((r) => r.label)], caps.map((c, j) => [c, ...results.map((r) => r.meanAbs[j])])));
   o.push(`\nWrote ${join(dir, 'rollouts.jsonl')} and ${join(dir, 'advantages.jsonl')}. Replay them with:`);

@@ -1,0 +1,36 @@
+/**
+ * `golongrl demo` (what `npm start` runs): synthetic rollouts scored by the real rewards, five
+ * estimator settings — and its files replay through `golongrl advantages` to the same numbers.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { CAPABILITIES } from '../../lib/rewards/capabilities.ts';
+import { computeScore } from '../../lib/rewards/index.ts';
+
+const BIN = fileURLToPath(new URL('../../bin/golongrl.mjs', import.meta.url));
+const run = (args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
+const lines = (s: string) => s.trim().split('\n').map((l) => JSON.parse(l));
+
+describe('golongrl demo', () => {
+  const out = join(mkdtempSync(join(tmpdir(), 'golongrl-demo-')), 'demo');
+  const r = run(['demo', '--seed', '3', '--prompts', '2', '--n', '4', '--out', out, '--json']);
+  it('covers the nine capability types with real reward scores', () => {
+    expect(r.status, r.stderr).toBe(0);
+    const res = JSON.parse(r.stdout);
+    expect(res.rewards.map((x: { capability: string }) => x.capability).sort()).toEqual([...CAPABILITIES].sort());
+    const rollouts = lines(readFileSync(join(out, 'rollouts.jsonl'), 'utf8'));
+    expect(rollouts).toHaveLength(9 * 2 * 4);
+    for (const x of rollouts) expect(x.score).toBe(computeScore(x)); // the stored score is the reward's
+    expect(Object.keys(res.mean_abs_advantage)).toEqual(['GRPO', 'Dr. GRPO', 'TMN', 'TMN-Reweight', 'QwenLong task']);
+  });
+  it('its rollouts replay through `golongrl advantages` to the advantages it wrote', () => {
+    const want = lines(readFileSync(join(out, 'advantages.jsonl'), 'utf8')).map((x) => x['TMN-Reweight']);
+    const rep = run(['advantages', '--estimator', 'tmn_grpo', '--difficulty-reweight', '--difficulty-alpha', '0.8', join(out, 'rollouts.jsonl')]);
+    expect(rep.status, rep.stderr).toBe(0);
+    expect(lines(rep.stdout).map((x) => x.advantage)).toEqual(want);
+  });
+});
