@@ -22,6 +22,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { computeTmnGrpoAdvantage } from '../lib/advantage/tmn_grpo.ts';
 import { batchFromArrays, type AdvBatch } from '../lib/advantage/types.ts';
+import { Rng } from '../lib/util/random.ts';
 
 export interface BenchResult {
   name: string;
@@ -50,24 +51,14 @@ const GAMMA = 1.0;
 const REPEATS = 7;
 const PYTHON = '/usr/bin/python3';
 
-/** mulberry32: small, seeded, good enough for synthetic scores. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function makeSyntheticBatch(prompts = PROMPTS, rollouts = ROLLOUTS, seed = 20240611): AdvBatch {
   const n = prompts * rollouts;
   const scores = new Float64Array(n);
   const group = new Int32Array(n);
   const task = new Int32Array(n);
-  const r = rng(seed);
+  const gen = new Rng(seed);
+  const r = () => gen.next();
   for (let p = 0; p < prompts; p++) {
     const k = Math.floor(r() * MODES.length);
     const binary = BINARY.has(MODES[k]);

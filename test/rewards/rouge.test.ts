@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { pySplit } from '../../lib/rewards/normalize.ts';
 import { RougeValueError, rougeLDetails, rougeLF, rougeSentences } from '../../lib/rewards/rouge.ts';
+import { Rng } from '../../lib/util/random.ts';
 
 /** F of pltrdy rouge-l from the union size and the unique-word counts. */
 function fOf(llcs: number, m: number, n: number): number {
@@ -59,17 +60,6 @@ function slowLcsLength(a: readonly string[], b: readonly string[]): number {
   return prev[b.length];
 }
 
-/** Deterministic PRNG for the long cases. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('rougeSentences (get_scores preprocessing)', () => {
   it('splits on "." only, drops empty pieces, whitespace-normalises the rest', () => {
@@ -168,7 +158,8 @@ describe('rougeLF vs a slow literal model of the reference', () => {
 
 describe('long sentences: no recursion, true score', () => {
   it('5,000-word sentences of distinct words: llcs equals the plain DP LCS length', () => {
-    const rnd = mulberry32(42);
+    const gen = new Rng(42);
+    const rnd = () => gen.next();
     const N = 5000;
     const ref = Array.from({ length: N }, (_, k) => `w${k}`);
     // Hypothesis: the reference with 30% of the words replaced by new ones and local shuffles.
@@ -188,7 +179,8 @@ describe('long sentences: no recursion, true score', () => {
   });
 
   it('3,000-word sentences over a 12-word vocabulary match the slow model (tie-breaking at scale)', () => {
-    const rnd = mulberry32(7);
+    const gen = new Rng(7);
+    const rnd = () => gen.next();
     const voc = Array.from({ length: 12 }, (_, k) => `v${k}`);
     const mk = (n: number) => Array.from({ length: n }, () => voc[Math.floor(rnd() * voc.length)]).join(' ');
     for (let t = 0; t < 3; t++) {
