@@ -34,3 +34,14 @@ describe('golongrl demo', () => {
     expect(lines(rep.stdout).map((x) => x.advantage)).toEqual(want);
   });
 });
+
+describe('data/examples', () => {
+  it('is exactly what its documented command regenerates', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'golongrl-examples-')), 'examples');
+    const r = run(['demo', '--seed', '1', '--prompts', '2', '--n', '4', '--out', dir]);
+    expect(r.status, r.stderr).toBe(0);
+    for (const f of ['rollouts.jsonl', 'advantages.jsonl']) {
+      expect(readFileSync(join(dir, f), 'utf8')).toBe(readFileSync(fileURLToPath(new URL(`../../data/examples/${f}`, import.meta.url)), 'utf8'));
+    }
+  });
+});
