@@ -6,13 +6,16 @@
  * Source: GoLongRL `Train/verl/verl/utils/reward_score/long_bench_pro.py::Summary_Max_Rouge_L`
  * (applied to the normalised references and prediction when ground_truth["summary"] == "Chinese").
  *
- * Engine: `@node-rs/jieba` 2.0.3 (N-API binding of the Rust port jieba-rs; same prefix dictionary and the
- * same HMM model as Python jieba). `jieba-wasm` 2.4.0 (also jieba-rs) was evaluated too: on the 8
- * Chinese golden summary cases both give Python jieba's output exactly, and on a 6,405-text
- * corpus (golden texts, random mixes of dictionary words, single characters, ASCII words, numbers,
- * punctuation, emoji, full-width forms) the two npm packages agreed with each other on every text;
- * @node-rs/jieba is about 2.5x faster, so it is the one used. Both share the same two departures
- * from Python jieba, which this module corrects:
+ * Engine: `jieba-wasm` 2.4.0 (the Rust port jieba-rs compiled to WebAssembly; same prefix dictionary and
+ * the same HMM model as Python jieba). `@node-rs/jieba` 2.0.3 (an N-API binding of the same jieba-rs)
+ * was evaluated too: on the 8 Chinese golden summary cases both give Python jieba's output exactly,
+ * and on a 6,405-text corpus (golden texts, random mixes of dictionary words, single characters, ASCII
+ * words, numbers, punctuation, emoji, full-width forms) the two packages agreed on every text.
+ * @node-rs/jieba is about 2.5x faster, but its per-platform binaries are optional dependencies that the
+ * npm registry reachable here does not fully serve, which leaves a lockfile `npm ci` rejects; the
+ * wasm build is one platform-independent package. Chinese segmentation runs only on Chinese summary
+ * rows, so the speed difference does not matter. Both share the same two departures from Python
+ * jieba, which this module corrects:
  *
  *  1. Han range. Python's `re_han_default` is `[\u4E00-\u9FD5a-zA-Z0-9+#&._%\-]+`; jieba-rs's block
  *     classifier also counts CJK Extension A (U+3400–U+4DBF), U+9FD6–U+9FFF, the compatibility
@@ -51,9 +54,7 @@ let engine: JiebaEngine | null = null;
 function getEngine(): JiebaEngine {
   if (engine === null) {
     const require = createRequire(import.meta.url);
-    const { Jieba } = require('@node-rs/jieba') as { Jieba: { withDict(dict: Uint8Array): JiebaEngine } };
-    const { dict } = require('@node-rs/jieba/dict') as { dict: Uint8Array };
-    engine = Jieba.withDict(dict);
+    engine = require('jieba-wasm') as JiebaEngine;
   }
   return engine;
 }
