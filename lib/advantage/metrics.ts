@@ -27,7 +27,7 @@
  * Statistics are computed in float64 with two-pass (centred) sums.
  */
 import { metricKeyName, toTaskType } from './task_metric_config.ts';
-import type { AdvBatch } from './types.ts';
+import { Interner, type AdvBatch } from './types.ts';
 
 /** Rows labelled by uid and by a category (reward_mode or task type). */
 export interface CategoryView {
@@ -184,23 +184,15 @@ export interface TaskTypes {
  * it becomes `"unknown"`. Pass explicit `TaskTypes` when the raw modes are at hand.
  */
 export function taskTypesFromBatch(batch: AdvBatch): TaskTypes {
-  const typeIndex = new Map<string, number>();
-  const names: string[] = [];
+  const types = new Interner();
   const lut = new Int32Array(batch.taskCount);
   for (let k = 0; k < batch.taskCount; k++) {
     const m = batch.taskNames[k];
-    const t = toTaskType(m === '' ? undefined : m);
-    let j = typeIndex.get(t);
-    if (j === undefined) {
-      j = names.length;
-      typeIndex.set(t, j);
-      names.push(t);
-    }
-    lut[k] = j;
+    lut[k] = types.id(toTaskType(m === '' ? undefined : m));
   }
   const index = new Int32Array(batch.size);
   for (let i = 0; i < batch.size; i++) index[i] = lut[batch.task[i]];
-  return { index, names };
+  return { index, names: types.names };
 }
 
 /**

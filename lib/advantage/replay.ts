@@ -18,7 +18,7 @@
 import { getAdvEstimator } from './registry.ts';
 import { computeStepMetrics, REWARD_MODE_ESTIMATORS, type TaskTypes } from './metrics.ts';
 import { toRewardMode, toTaskType } from './task_metric_config.ts';
-import { sortNames, type AdvBatch, type AdvOptions } from './types.ts';
+import { Interner, sortNames, type AdvBatch, type AdvOptions } from './types.ts';
 
 export interface ReplayRow {
   step: number;
@@ -159,31 +159,16 @@ export function replayAdvantages(rows: readonly ReplayRow[], estimatorName: stri
       task[j] = t; // raw-mode id for now
     }
     // raw mode → reward_mode (np.unique order) and → task type (first appearance)
-    const modeFirst: string[] = [];
-    const modeFirstIdx = new Map<string, number>();
+    const modeFirst = new Interner();
+    const types = new Interner();
     const rawToModeFirst = new Int32Array(rawModes.length);
-    const typeNames: string[] = [];
-    const typeFirstIdx = new Map<string, number>();
     const rawToType = new Int32Array(rawModes.length);
     rawModes.forEach((raw, q) => {
-      const mode = toRewardMode(raw);
-      let a = modeFirstIdx.get(mode);
-      if (a === undefined) {
-        a = modeFirst.length;
-        modeFirstIdx.set(mode, a);
-        modeFirst.push(mode);
-      }
-      rawToModeFirst[q] = a;
-      const type = toTaskType(raw);
-      let b = typeFirstIdx.get(type);
-      if (b === undefined) {
-        b = typeNames.length;
-        typeFirstIdx.set(type, b);
-        typeNames.push(type);
-      }
-      rawToType[q] = b;
+      rawToModeFirst[q] = modeFirst.id(toRewardMode(raw));
+      rawToType[q] = types.id(toTaskType(raw));
     });
-    const { names: taskNames, remap } = sortNames(modeFirst);
+    const typeNames = types.names;
+    const { names: taskNames, remap } = sortNames(modeFirst.names);
     const rawToTask = new Int32Array(rawModes.length);
     for (let q = 0; q < rawModes.length; q++) rawToTask[q] = remap[rawToModeFirst[q]];
     for (let j = lo; j < hi; j++) {

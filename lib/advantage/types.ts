@@ -116,6 +116,21 @@ export function compareCodePoints(a: string, b: string): number {
   return a.length - b.length;
 }
 
+/** Dense ids for strings in first-appearance order: `id(x)` is x's index in `names`, added if new. */
+export class Interner {
+  readonly names: string[] = [];
+  private readonly index = new Map<string, number>();
+  id(name: string): number {
+    let i = this.index.get(name);
+    if (i === undefined) {
+      i = this.names.length;
+      this.index.set(name, i);
+      this.names.push(name);
+    }
+    return i;
+  }
+}
+
 /**
  * Sorted unique names and a remap from first-appearance ids to sorted ids.
  * @returns `names` in code-point order and `remap[firstAppearanceId] = sortedId`.
@@ -140,10 +155,8 @@ export function buildBatch(rows: readonly AdvRow[]): AdvBatch {
   const scores = new Float64Array(n);
   const group = new Int32Array(n);
   const task = new Int32Array(n);
-  const uidIndex = new Map<string, number>();
-  const modeIndex = new Map<string, number>();
-  const uids: string[] = [];
-  const modesSeen: string[] = [];
+  const uids = new Interner();
+  const modes = new Interner();
   for (let i = 0; i < n; i++) {
     const r = rows[i];
     if (typeof r.uid !== 'string') throw new TypeError(`row ${i}: uid must be a string`);
@@ -152,24 +165,12 @@ export function buildBatch(rows: readonly AdvRow[]): AdvBatch {
       throw new TypeError(`row ${i}: score must be a finite number, got ${String(r.score)}`);
     }
     scores[i] = r.score;
-    let g = uidIndex.get(r.uid);
-    if (g === undefined) {
-      g = uids.length;
-      uidIndex.set(r.uid, g);
-      uids.push(r.uid);
-    }
-    group[i] = g;
-    let t = modeIndex.get(r.reward_mode);
-    if (t === undefined) {
-      t = modesSeen.length;
-      modeIndex.set(r.reward_mode, t);
-      modesSeen.push(r.reward_mode);
-    }
-    task[i] = t;
+    group[i] = uids.id(r.uid);
+    task[i] = modes.id(r.reward_mode);
   }
-  const { names, remap } = sortNames(modesSeen);
+  const { names, remap } = sortNames(modes.names);
   for (let i = 0; i < n; i++) task[i] = remap[task[i]];
-  return { size: n, scores, group, task, groupCount: uids.length, taskCount: names.length, taskNames: names, uids };
+  return { size: n, scores, group, task, groupCount: uids.names.length, taskCount: names.length, taskNames: names, uids: uids.names };
 }
 
 /**
