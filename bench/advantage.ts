@@ -20,9 +20,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { computeTmnGrpoAdvantage } from '../lib/advantage/tmn_grpo.ts';
-import { batchFromArrays, type AdvBatch } from '../lib/advantage/types.ts';
-import { Rng } from '../lib/util/random.ts';
+import { computeTmnGrpoAdvantage } from '../lib/advantage/tmn_grpo.js';
+import { batchFromArrays, type AdvBatch } from '../lib/advantage/types.js';
+import { Rng } from '../lib/util/random.js';
 
 export interface BenchResult {
   name: string;

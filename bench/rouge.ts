@@ -19,8 +19,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { RougeValueError, rougeLF } from '../lib/rewards/rouge.ts';
-import { Rng } from '../lib/util/random.ts';
+import { RougeValueError, rougeLF } from '../lib/rewards/rouge.js';
+import { Rng } from '../lib/util/random.js';
 
 export interface BenchResult {
   name: string;

@@ -11,8 +11,8 @@
  * Results are also written to `.bench/results.json`.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { benchAdvantage } from './advantage.ts';
-import { benchRouge } from './rouge.ts';
+import { benchAdvantage } from './advantage.js';
+import { benchRouge } from './rouge.js';
 
 const started = new Date().toISOString();
 const results = [];

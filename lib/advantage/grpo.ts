@@ -25,8 +25,8 @@
  * Options used: normAdvByStd, difficultyReweight, difficultyGamma, epsilon.
  * Extra metrics: none (the reference returns a 2-tuple).
  */
-import { registerAdvEst } from './registry.ts';
-import { resolveOptions, type AdvBatch, type AdvOptions, type AdvResult } from './types.ts';
+import { registerAdvEst } from './registry.js';
+import { resolveOptions, type AdvBatch, type AdvOptions, type AdvResult } from './types.js';
 
 export function computeGrpoAdvantage(batch: AdvBatch, options?: AdvOptions): AdvResult {
   const o = resolveOptions(options);

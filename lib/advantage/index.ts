@@ -4,15 +4,15 @@
  * Importing this module registers `grpo`, `tmn_grpo` and `qwenlong_grpo`.
  * See `docs/advantages.md` for formulas, worked examples and reference quirks.
  */
-import './grpo.ts';
-import './tmn_grpo.ts';
-import './qwenlong_grpo.ts';
+import './grpo.js';
+import './tmn_grpo.js';
+import './qwenlong_grpo.js';
 
-export * from './types.ts';
-export { registerAdvEst, getAdvEstimator, listAdvEstimators } from './registry.ts';
-export { computeGrpoAdvantage } from './grpo.ts';
-export { computeTmnGrpoAdvantage } from './tmn_grpo.ts';
-export { computeQwenlongTaskAdvantage } from './qwenlong_grpo.ts';
-export * from './metrics.ts';
-export * from './task_metric_config.ts';
-export * from './replay.ts';
+export * from './types.js';
+export { registerAdvEst, getAdvEstimator, listAdvEstimators } from './registry.js';
+export { computeGrpoAdvantage } from './grpo.js';
+export { computeTmnGrpoAdvantage } from './tmn_grpo.js';
+export { computeQwenlongTaskAdvantage } from './qwenlong_grpo.js';
+export * from './metrics.js';
+export * from './task_metric_config.js';
+export * from './replay.js';

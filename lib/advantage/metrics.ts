@@ -26,8 +26,8 @@
  *
  * Statistics are computed in float64 with two-pass (centred) sums.
  */
-import { metricKeyName, toTaskType } from './task_metric_config.ts';
-import { Interner, type AdvBatch } from './types.ts';
+import { metricKeyName, toTaskType } from './task_metric_config.js';
+import { Interner, type AdvBatch } from './types.js';
 
 /** Rows labelled by uid and by a category (reward_mode or task type). */
 export interface CategoryView {

@@ -12,8 +12,8 @@
  *
  * Options used: epsilon. Extra metrics: none (the reference returns `{}`).
  */
-import { registerAdvEst } from './registry.ts';
-import { resolveOptions, type AdvBatch, type AdvOptions, type AdvResult } from './types.ts';
+import { registerAdvEst } from './registry.js';
+import { resolveOptions, type AdvBatch, type AdvOptions, type AdvResult } from './types.js';
 
 export function computeQwenlongTaskAdvantage(batch: AdvBatch, options?: AdvOptions): AdvResult {
   const o = resolveOptions(options);

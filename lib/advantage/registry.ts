@@ -8,7 +8,7 @@
  *
  * Estimator files call `registerAdvEst` at module load; `index.ts` imports them all.
  */
-import type { AdvEstimatorFn } from './types.ts';
+import type { AdvEstimatorFn } from './types.js';
 
 const REGISTRY = new Map<string, AdvEstimatorFn>();
 

@@ -15,10 +15,10 @@
  * Cost: one pass to bucket rows by step (counting sort), one pass to intern uids / modes
  * per step into Int32Arrays, the estimator's own passes, one scatter back to row order.
  */
-import { getAdvEstimator } from './registry.ts';
-import { computeStepMetrics, REWARD_MODE_ESTIMATORS, type TaskTypes } from './metrics.ts';
-import { toRewardMode, toTaskType } from './task_metric_config.ts';
-import { Interner, sortNames, type AdvBatch, type AdvOptions } from './types.ts';
+import { getAdvEstimator } from './registry.js';
+import { computeStepMetrics, REWARD_MODE_ESTIMATORS, type TaskTypes } from './metrics.js';
+import { toRewardMode, toTaskType } from './task_metric_config.js';
+import { Interner, sortNames, type AdvBatch, type AdvOptions } from './types.js';
 
 export interface ReplayRow {
   step: number;

@@ -8,9 +8,9 @@
  *   group by): `TASK_METRIC_CONFIG.get(x, x)`, missing → `""`;
  * - `toTaskType` (`compute_task_grouped_metrics`'s "type"): the same, missing → `"unknown"`.
  */
-import { subTaskMetric } from '../rewards/subtasks.ts';
+import { subTaskMetric } from '../rewards/subtasks.js';
 
-export { TASK_METRIC_CONFIG, subTaskMetric, toRewardMode, type LongBenchProMetric } from '../rewards/subtasks.ts';
+export { TASK_METRIC_CONFIG, subTaskMetric, toRewardMode, type LongBenchProMetric } from '../rewards/subtasks.js';
 
 /**
  * The "type" that `compute_task_grouped_metrics` groups by: `TASK_METRIC_CONFIG[x]` for a

@@ -52,8 +52,8 @@
  *   (exact: one term is 0). Advantages are computed as d·c with c = w/(scale+ε), at most
  *   an ulp or two from the reference's (d/(scale+ε))·w.
  */
-import { registerAdvEst } from './registry.ts';
-import { resolveOptions, type AdvBatch, type AdvOptions, type AdvResult } from './types.ts';
+import { registerAdvEst } from './registry.js';
+import { resolveOptions, type AdvBatch, type AdvOptions, type AdvResult } from './types.js';
 
 /**
  * Pass 1: U[4g…4g+3] += [Σs, Σs², n] and U[4g+3] = mode of the uid's last row.

@@ -6,9 +6,9 @@
  * step instead, shaped like verl's file logger: `{"step": N, "data": {metric: value, …}}`.
  */
 import { parseArgs } from 'node:util';
-import { listAdvEstimators, replayAdvantages, type ReplayOptions, type ReplayRow } from '../advantage/index.ts';
-import { FieldError, readJsonl, requireNumber, typeOf } from '../util/jsonl.ts';
-import { EXIT_OK, LineWriter, Progress, UsageError } from './io.ts';
+import { listAdvEstimators, replayAdvantages, type ReplayOptions, type ReplayRow } from '../advantage/index.js';
+import { FieldError, readJsonl, requireNumber, typeOf } from '../util/jsonl.js';
+import { EXIT_OK, LineWriter, Progress, UsageError } from './io.js';
 
 export const ADVANTAGES_HELP = `golongrl advantages --estimator NAME [options] FILE.jsonl|-
 

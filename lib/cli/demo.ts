@@ -7,9 +7,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { metricKeyName, replayAdvantages, type AdvOptions } from '../advantage/index.ts';
-import { syntheticRollouts } from '../data/synthetic_rollouts.ts';
-import { EXIT_OK } from './io.ts';
+import { metricKeyName, replayAdvantages, type AdvOptions } from '../advantage/index.js';
+import { syntheticRollouts } from '../data/synthetic_rollouts.js';
+import { EXIT_OK } from './io.js';
 
 export const DEMO_HELP = `golongrl demo [--seed N] [--prompts K] [--n N] [--out DIR] [--json]
 

@@ -2,11 +2,11 @@
  * `golongrl` — the command line over lib/. One module per verb; this file only dispatches
  * and maps errors to exit codes (2: bad input or usage, naming file, line and field; 1: failure).
  */
-import { runAdvantages, ADVANTAGES_HELP } from './advantages.ts';
-import { runDemo, DEMO_HELP } from './demo.ts';
-import { EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK, UsageError } from './io.ts';
-import { runScore, SCORE_HELP } from './score.ts';
-import { InputError } from '../util/jsonl.ts';
+import { runAdvantages, ADVANTAGES_HELP } from './advantages.js';
+import { runDemo, DEMO_HELP } from './demo.js';
+import { EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK, UsageError } from './io.js';
+import { runScore, SCORE_HELP } from './score.js';
+import { InputError } from '../util/jsonl.js';
 
 type Verb = { run: (argv: string[]) => Promise<number>; help: string; summary: string };
 

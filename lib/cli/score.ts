@@ -5,10 +5,10 @@
  * stderr, as one JSON object with `--json`.
  */
 import { parseArgs } from 'node:util';
-import { checkRewardCase, computeScore } from '../rewards/index.ts';
-import type { RewardCase } from '../rewards/types.ts';
-import { FieldError, readJsonl, requireString } from '../util/jsonl.ts';
-import { EXIT_OK, LineWriter, Progress, UsageError } from './io.ts';
+import { checkRewardCase, computeScore } from '../rewards/index.js';
+import type { RewardCase } from '../rewards/types.js';
+import { FieldError, readJsonl, requireString } from '../util/jsonl.js';
+import { EXIT_OK, LineWriter, Progress, UsageError } from './io.js';
 
 export const SCORE_HELP = `golongrl score FILE.jsonl|-  [--skip-bad QUARANTINE.jsonl] [--json]
 

@@ -10,11 +10,11 @@
  * themselves: binary for EM / Accuracy / math_verify, graded for F1, SubEM, IoU, NDCG,
  * Pairwise and ROUGE-L — the heterogeneity TMN-Reweight is about.
  */
-import { computeScore } from '../rewards/index.ts';
-import type { RewardCase } from '../rewards/types.ts';
-import { CAPABILITIES, type Capability } from '../rewards/capabilities.ts';
-import { toRewardMode } from '../rewards/subtasks.ts';
-import { Rng } from '../util/random.ts';
+import { computeScore } from '../rewards/index.js';
+import type { RewardCase } from '../rewards/types.js';
+import { CAPABILITIES, type Capability } from '../rewards/capabilities.js';
+import { toRewardMode } from '../rewards/subtasks.js';
+import { Rng } from '../util/random.js';
 
 const WORDS = 'alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma tau upsilon phi chi psi omega river stone ledger clause verse tariff invoice chapter cloud'.split(' ');
 

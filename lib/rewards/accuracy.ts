@@ -6,7 +6,7 @@
  * A, P are the normalised gold list and prediction lines of `normalize.ts`.
  * Source: GoLongRL `Train/verl/verl/utils/reward_score/long_bench_pro.py::Accuracy`.
  */
-import { normalizeAnswers, predictionLines } from './normalize.ts';
+import { normalizeAnswers, predictionLines } from './normalize.js';
 
 export function accuracy(answers: readonly string[], prediction: string): number {
   const A = normalizeAnswers(answers);

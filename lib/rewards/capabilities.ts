@@ -22,7 +22,7 @@
  * [1] `selection` (multiple choice, A–D) has no counterpart in the README's list; it is
  *     reading comprehension scored by exact choice match, so we file it under comprehension.
  */
-import { subTaskMetric, type LongBenchProMetric } from './subtasks.ts';
+import { subTaskMetric, type LongBenchProMetric } from './subtasks.js';
 
 export const CAPABILITIES = [
   'precise_retrieval',

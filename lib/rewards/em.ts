@@ -6,7 +6,7 @@
  * `answer` is the response text after the last `</think>` (the dispatcher cuts it).
  * Source: GoLongRL `Train/verl/verl/utils/reward_score/EM_judge.py`.
  */
-import { pyStrip } from './normalize.ts';
+import { pyStrip } from './normalize.js';
 
 export function exactMatch(answer: string, goldenLabel: string): number {
   return pyStrip(goldenLabel) === pyStrip(answer) ? 1 : 0;

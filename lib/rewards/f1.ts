@@ -7,7 +7,7 @@
  * Sets, so repeated lines count once; an empty prediction line "" is an element like any other.
  * Source: GoLongRL `Train/verl/verl/utils/reward_score/long_bench_pro.py::F1_Score`.
  */
-import { normalizeAnswers, predictionLines } from './normalize.ts';
+import { normalizeAnswers, predictionLines } from './normalize.js';
 
 export function f1Score(answers: readonly string[], prediction: string): number {
   const A = new Set(normalizeAnswers(answers));

@@ -21,16 +21,16 @@
  * field so callers (the CLI) can report the row instead of scoring it silently.
  * `enable_repetition_penalty` is not ported: its module is missing from the reference repo.
  */
-import { exactMatch } from './em.ts';
-import { iouScore } from './iou.ts';
-import { longBenchProScore } from './longbench_pro.ts';
-import { mathDapoScore } from './math_verify.ts';
-import { retrievalCalculateScore } from './retrieval_calculate.ts';
-import { selectionScore } from './selection.ts';
-import { subTaskMetric } from './subtasks.ts';
-import { safeUnit, type RewardCase } from './types.ts';
+import { exactMatch } from './em.js';
+import { iouScore } from './iou.js';
+import { longBenchProScore } from './longbench_pro.js';
+import { mathDapoScore } from './math_verify.js';
+import { retrievalCalculateScore } from './retrieval_calculate.js';
+import { selectionScore } from './selection.js';
+import { subTaskMetric } from './subtasks.js';
+import { safeUnit, type RewardCase } from './types.js';
 
-export type { RewardCase } from './types.ts';
+export type { RewardCase } from './types.js';
 
 /** Count non-overlapping occurrences, as Python's `str.count`. */
 function countOf(s: string, sub: string): number {

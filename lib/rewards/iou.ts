@@ -15,8 +15,8 @@
  * Where the reference would raise (a gold `data` that is a number, say), we return 0.
  * Source: GoLongRL `Train/verl/verl/utils/reward_score/multitableqa.py`.
  */
-import { PyDict, PyFloat, PyInt, pyJsonLoads, pyStr, type PyValue } from '../util/pyjson.ts';
-import { pyStrip } from './normalize.ts';
+import { PyDict, PyFloat, PyInt, pyJsonLoads, pyStr, type PyValue } from '../util/pyjson.js';
+import { pyStrip } from './normalize.js';
 
 function stripAnswer(text: string): string {
   const i = text.indexOf('<answer>');

@@ -43,21 +43,14 @@
  *    which again only matters for exact ties.
  * Never throws on strings; the dictionary is loaded lazily (≈0.3 s) the first time Chinese is cut.
  */
-import { createRequire } from 'node:module';
+import * as jiebaWasm from 'jieba-wasm';
 
 interface JiebaEngine {
   cut(sentence: string, hmm?: boolean | null): string[];
 }
 
-let engine: JiebaEngine | null = null;
-
-function getEngine(): JiebaEngine {
-  if (engine === null) {
-    const require = createRequire(import.meta.url);
-    engine = require('jieba-wasm') as JiebaEngine;
-  }
-  return engine;
-}
+/** jieba-wasm loads its module eagerly (cheap); its dictionary is built on the first `cut`. */
+const engine: JiebaEngine = jiebaWasm;
 
 /** Python jieba's `re_han_default` (default mode block splitter). */
 const RE_HAN_DEFAULT = /[\u4E00-\u9FD5a-zA-Z0-9+#&._%-]+/g;
@@ -82,7 +75,7 @@ function pythonHmmSkipSplit(s: string, out: string[]): void {
 
 /** Cut one `re_han_default` block with jieba-rs, then undo its HMM skip-regex difference. */
 function cutHanBlock(block: string, out: string[]): void {
-  const words = getEngine().cut(block, true);
+  const words = engine.cut(block, true);
   let run = '';
   for (const w of words) {
     if (RE_ASCII_PART.test(w) && !ASCII_DICT_WORDS.has(w)) {

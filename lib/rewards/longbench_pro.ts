@@ -10,15 +10,15 @@
  * the Summary metric does not cut it at all.
  * Source: GoLongRL `Train/verl/verl/utils/reward_score/long_bench_pro.py::compute_score`.
  */
-import { accuracy } from './accuracy.ts';
-import { f1Score } from './f1.ts';
-import { ndcg } from './ndcg.ts';
-import { pyStrip } from './normalize.ts';
-import { pairwiseAccuracy } from './pairwise.ts';
-import { subEM } from './subem.ts';
-import { subTaskMetric, type LongBenchProMetric } from './subtasks.ts';
-import { summaryScore } from './summary.ts';
-import { safeUnit } from './types.ts';
+import { accuracy } from './accuracy.js';
+import { f1Score } from './f1.js';
+import { ndcg } from './ndcg.js';
+import { pyStrip } from './normalize.js';
+import { pairwiseAccuracy } from './pairwise.js';
+import { subEM } from './subem.js';
+import { subTaskMetric, type LongBenchProMetric } from './subtasks.js';
+import { summaryScore } from './summary.js';
+import { safeUnit } from './types.js';
 
 type ListMetric = (answers: readonly string[], prediction: string) => number;
 

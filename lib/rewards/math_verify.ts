@@ -87,7 +87,7 @@
  *   + latex2sympy2_extended 1.11.0 + sympy 1.11.1) over ~36,000 generated responses (answer forms × wrappers,
  *   long-CoT tails, fragment soups) disagreed only on integrals, derivatives and the `cos(0)` case above.
  */
-import { guarded } from './types.ts';
+import { guarded } from './types.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // Python string helpers

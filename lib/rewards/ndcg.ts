@@ -21,7 +21,7 @@
  * Source: GoLongRL `long_bench_pro.py::NDCG`, which calls `pytrec_eval.RelevanceEvaluator(qrels,
  * {"ndcg_cut.k"})`; the formula is NIST trec_eval `m_ndcg_cut.c` (te_calc_ndcg_cut).
  */
-import { normalizeAnswers, predictionLines } from './normalize.ts';
+import { normalizeAnswers, predictionLines } from './normalize.js';
 
 function discount(rank: number): number {
   return Math.log2(rank + 1);

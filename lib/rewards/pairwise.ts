@@ -9,7 +9,7 @@
  * the answer lowers the score — a reference quirk we keep.
  * Source: GoLongRL `Train/verl/verl/utils/reward_score/long_bench_pro.py::Pairwise_Accuracy`.
  */
-import { normalizeAnswers, predictionLines } from './normalize.ts';
+import { normalizeAnswers, predictionLines } from './normalize.js';
 
 export function pairwiseAccuracy(answers: readonly string[], prediction: string): number {
   const A = normalizeAnswers(answers);

@@ -11,8 +11,8 @@
  * decimal digits, as Python's `\d` does. Source: GoLongRL
  * `Train/verl/verl/utils/reward_score/retrieval_calculate.py` (the "hard reward" branch).
  */
-import { mathDapoScore } from './math_verify.ts';
-import { pyStrip } from './normalize.ts';
+import { mathDapoScore } from './math_verify.js';
+import { pyStrip } from './normalize.js';
 
 function firstTag(text: string, tag: string): string | null {
   const m = new RegExp(`<${tag}>([\\s\\S]*?)</${tag}>`).exec(text);

@@ -39,7 +39,7 @@
  * (no ASCII "." at all, so a whole response is one sentence). This module returns the true ROUGE-L
  * score instead; `rougeLDetails(...).reconDepth` reports the depth the reference would have needed.
  */
-import { fixSpace } from './normalize.ts';
+import { fixSpace } from './normalize.js';
 
 /** The reference's `ValueError` for an empty hypothesis or reference. */
 export class RougeValueError extends Error {

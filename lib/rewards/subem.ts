@@ -6,7 +6,7 @@
  *
  * Source: GoLongRL `Train/verl/verl/utils/reward_score/long_bench_pro.py::SubEM`.
  */
-import { normalizeAnswers, predictionLines } from './normalize.ts';
+import { normalizeAnswers, predictionLines } from './normalize.js';
 
 export function subEM(answers: readonly string[], prediction: string): number {
   const A = normalizeAnswers(answers);

@@ -19,10 +19,10 @@
  *
  * Never throws; always returns a finite number in [0, 1].
  */
-import { jiebaJoin } from './jieba.ts';
-import { fixSpace, pyLower, pyStrip } from './normalize.ts';
-import { rougeLSentences, rougeSentences } from './rouge.ts';
-import { guarded } from './types.ts';
+import { jiebaJoin } from './jieba.js';
+import { fixSpace, pyLower, pyStrip } from './normalize.js';
+import { rougeLSentences, rougeSentences } from './rouge.js';
+import { guarded } from './types.js';
 
 function summaryScoreUnguarded(fullResponse: string, answers: readonly string[], isChinese: boolean): number {
   let refs = answers.map((a) => fixSpace(pyStrip(pyLower(a))));

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { buildBatch, getAdvEstimator, type AdvOptions, type AdvRow } from '../../lib/advantage/index.ts';
+import { buildBatch, getAdvEstimator, type AdvOptions, type AdvRow } from '../../lib/advantage/index.js';
 
 interface GoldenResult {
   estimator: string;

@@ -19,7 +19,7 @@ import {
   toRewardMode,
   toTaskType,
   type AdvRow,
-} from '../../lib/advantage/index.ts';
+} from '../../lib/advantage/index.js';
 
 const RAW: [string, string, number[]][] = [
   ['a', 'T5.1 Full-Sentence Citation Alignment', [1, 0, 1, 0]],

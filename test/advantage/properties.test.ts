@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { buildBatch, getAdvEstimator, type AdvOptions, type AdvRow } from '../../lib/advantage/index.ts';
+import { buildBatch, getAdvEstimator, type AdvOptions, type AdvRow } from '../../lib/advantage/index.js';
 
 const MODES = ['F1_Score', 'SubEM', 'EM', 'T3.2 Single-Hop Fact QA'];
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { computeGrpoAdvantage, getAdvEstimator, listAdvEstimators, registerAdvEst, type AdvEstimatorFn } from '../../lib/advantage/index.ts';
-import { unregisterAdvEst } from '../../lib/advantage/registry.ts';
+import { computeGrpoAdvantage, getAdvEstimator, listAdvEstimators, registerAdvEst, type AdvEstimatorFn } from '../../lib/advantage/index.js';
+import { unregisterAdvEst } from '../../lib/advantage/registry.js';
 
 const mine: AdvEstimatorFn = (b) => ({ advantages: new Float64Array(b.size), extraMetrics: {} });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildBatch, getAdvEstimator, replayAdvantages, toRewardMode, type ReplayRow } from '../../lib/advantage/index.ts';
+import { buildBatch, getAdvEstimator, replayAdvantages, toRewardMode, type ReplayRow } from '../../lib/advantage/index.js';
 
 const T51 = 'T5.1 Full-Sentence Citation Alignment';
 

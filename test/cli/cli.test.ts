@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { readGolden } from '../golden.ts';
+import { readGolden } from '../golden.js';
 
 const BIN = fileURLToPath(new URL('../../bin/golongrl.mjs', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'golongrl-cli-'));

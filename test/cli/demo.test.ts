@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { CAPABILITIES } from '../../lib/rewards/capabilities.ts';
-import { computeScore } from '../../lib/rewards/index.ts';
+import { CAPABILITIES } from '../../lib/rewards/capabilities.js';
+import { computeScore } from '../../lib/rewards/index.js';
 
 const BIN = fileURLToPath(new URL('../../bin/golongrl.mjs', import.meta.url));
 const run = (args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });

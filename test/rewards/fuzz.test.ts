@@ -5,18 +5,18 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { accuracy } from '../../lib/rewards/accuracy.ts';
-import { exactMatch } from '../../lib/rewards/em.ts';
-import { f1Score } from '../../lib/rewards/f1.ts';
-import { computeScore, type RewardCase } from '../../lib/rewards/index.ts';
-import { iouScore } from '../../lib/rewards/iou.ts';
-import { longBenchProScore } from '../../lib/rewards/longbench_pro.ts';
-import { ndcg } from '../../lib/rewards/ndcg.ts';
-import { pairwiseAccuracy } from '../../lib/rewards/pairwise.ts';
-import { retrievalCalculateScore } from '../../lib/rewards/retrieval_calculate.ts';
-import { selectionScore } from '../../lib/rewards/selection.ts';
-import { subEM } from '../../lib/rewards/subem.ts';
-import { TASK_METRIC_CONFIG } from '../../lib/rewards/subtasks.ts';
+import { accuracy } from '../../lib/rewards/accuracy.js';
+import { exactMatch } from '../../lib/rewards/em.js';
+import { f1Score } from '../../lib/rewards/f1.js';
+import { computeScore, type RewardCase } from '../../lib/rewards/index.js';
+import { iouScore } from '../../lib/rewards/iou.js';
+import { longBenchProScore } from '../../lib/rewards/longbench_pro.js';
+import { ndcg } from '../../lib/rewards/ndcg.js';
+import { pairwiseAccuracy } from '../../lib/rewards/pairwise.js';
+import { retrievalCalculateScore } from '../../lib/rewards/retrieval_calculate.js';
+import { selectionScore } from '../../lib/rewards/selection.js';
+import { subEM } from '../../lib/rewards/subem.js';
+import { TASK_METRIC_CONFIG } from '../../lib/rewards/subtasks.js';
 
 const RUNS = 100_000;
 const FRAGMENTS = [

@@ -6,9 +6,9 @@
  * we compare our full-precision NDCG after rounding it to 4 decimals. Everything else: |Δ| ≤ 1e-6.
  */
 import { describe, expect, it } from 'vitest';
-import { computeScore, type RewardCase } from '../../lib/rewards/index.ts';
-import { subTaskMetric } from '../../lib/rewards/subtasks.ts';
-import { readGolden } from '../golden.ts';
+import { computeScore, type RewardCase } from '../../lib/rewards/index.js';
+import { subTaskMetric } from '../../lib/rewards/subtasks.js';
+import { readGolden } from '../golden.js';
 
 interface GoldenReward {
   kind: 'reward';

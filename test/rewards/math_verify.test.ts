@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { mathDapoScore, mathVerifyEquivalent, mathVerifyParse } from '../../lib/rewards/math_verify.ts';
+import { mathDapoScore, mathVerifyEquivalent, mathVerifyParse } from '../../lib/rewards/math_verify.js';
 
 interface RewardLine {
   kind: string;

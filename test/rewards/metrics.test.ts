@@ -1,18 +1,18 @@
 /** Hand-computed cases for the list metrics, EM, selection, IoU, retrieval_calculate and the dispatcher. */
 import { describe, expect, it } from 'vitest';
-import { accuracy } from '../../lib/rewards/accuracy.ts';
-import { capabilityOf, rewardTypeOf, CAPABILITIES, REWARD_CAPABILITY } from '../../lib/rewards/capabilities.ts';
-import { exactMatch } from '../../lib/rewards/em.ts';
-import { f1Score } from '../../lib/rewards/f1.ts';
-import { afterThink, checkRewardCase, computeScore, listDataSources, passesFormatGate } from '../../lib/rewards/index.ts';
-import { iouScore } from '../../lib/rewards/iou.ts';
-import { ndcg } from '../../lib/rewards/ndcg.ts';
-import { fixSpace, getAnswerArea, predictionLines } from '../../lib/rewards/normalize.ts';
-import { pairwiseAccuracy } from '../../lib/rewards/pairwise.ts';
-import { retrievalCalculateScore } from '../../lib/rewards/retrieval_calculate.ts';
-import { extractChoice, selectionScore } from '../../lib/rewards/selection.ts';
-import { subEM } from '../../lib/rewards/subem.ts';
-import { TASK_METRIC_CONFIG, toRewardMode } from '../../lib/rewards/subtasks.ts';
+import { accuracy } from '../../lib/rewards/accuracy.js';
+import { capabilityOf, rewardTypeOf, CAPABILITIES, REWARD_CAPABILITY } from '../../lib/rewards/capabilities.js';
+import { exactMatch } from '../../lib/rewards/em.js';
+import { f1Score } from '../../lib/rewards/f1.js';
+import { afterThink, checkRewardCase, computeScore, listDataSources, passesFormatGate } from '../../lib/rewards/index.js';
+import { iouScore } from '../../lib/rewards/iou.js';
+import { ndcg } from '../../lib/rewards/ndcg.js';
+import { fixSpace, getAnswerArea, predictionLines } from '../../lib/rewards/normalize.js';
+import { pairwiseAccuracy } from '../../lib/rewards/pairwise.js';
+import { retrievalCalculateScore } from '../../lib/rewards/retrieval_calculate.js';
+import { extractChoice, selectionScore } from '../../lib/rewards/selection.js';
+import { subEM } from '../../lib/rewards/subem.js';
+import { TASK_METRIC_CONFIG, toRewardMode } from '../../lib/rewards/subtasks.js';
 
 describe('normalisation (long_bench_pro.py helpers)', () => {
   it('keeps the text after the LAST [Answer], before [答案], stripped', () => {

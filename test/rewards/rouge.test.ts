@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { pySplit } from '../../lib/rewards/normalize.ts';
-import { RougeValueError, rougeLDetails, rougeLF, rougeSentences } from '../../lib/rewards/rouge.ts';
-import { Rng } from '../../lib/util/random.ts';
+import { pySplit } from '../../lib/rewards/normalize.js';
+import { RougeValueError, rougeLDetails, rougeLF, rougeSentences } from '../../lib/rewards/rouge.js';
+import { Rng } from '../../lib/util/random.js';
 
 /** F of pltrdy rouge-l from the union size and the unique-word counts. */
 function fOf(llcs: number, m: number, n: number): number {

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { jiebaCut, jiebaJoin } from '../../lib/rewards/jieba.ts';
-import { rougeLF } from '../../lib/rewards/rouge.ts';
-import { summaryScore } from '../../lib/rewards/summary.ts';
+import { jiebaCut, jiebaJoin } from '../../lib/rewards/jieba.js';
+import { rougeLF } from '../../lib/rewards/rouge.js';
+import { summaryScore } from '../../lib/rewards/summary.js';
 
 const GOLDEN = new URL('../../../shared/golden/rewards.jsonl', import.meta.url);
 const SUMMARY_MODES = new Set(['T4.1 Global-Coverage Constrained Summary', 'T4.2 Query-Focused Summary']);

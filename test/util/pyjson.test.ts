@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { PyJsonError, pyJsonLoads, pyStr } from '../../lib/util/pyjson.ts';
+import { PyJsonError, pyJsonLoads, pyStr } from '../../lib/util/pyjson.js';
 
 const PY = '/usr/bin/python3';
 

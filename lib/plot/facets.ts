@@ -1,0 +1,81 @@
+/**
+ * Shared plumbing for the chart helpers: field accessors and wrapped facet grids.
+ *
+ * Observable Plot has no automatic facet wrapping (observablehq/plot#277), so a facet value `v`
+ * at position i (first-appearance order) goes to column `fx = i % columns`, row
+ * `fy = floor(i / columns)`; the facet name is drawn as a text mark above its panel and Plot's
+ * own fx/fy axes are turned off.
+ */
+import * as Plot from '@observablehq/plot';
+
+/** A column of a row: a property name, or a function of the row. */
+export type Field<T> = (keyof T & string) | ((d: T, i: number) => unknown);
+
+export function getter<T>(field: Field<T>): (d: T, i: number) => unknown {
+  return typeof field === 'function' ? field : (d: T) => (d as Record<string, unknown>)[field];
+}
+
+/** The label for an axis or legend: the given one, else the field's name, else nothing. */
+export function labelOf<T>(field: Field<T> | undefined, given?: string): string | undefined {
+  return given ?? (typeof field === 'string' ? field : undefined);
+}
+
+/** Distinct values in order of first appearance (or in `order`, then any others in appearance order). */
+export function distinct(values: Iterable<unknown>, order?: readonly unknown[]): unknown[] {
+  const seen = new Set<unknown>(order ?? []);
+  const out = [...(order ?? [])];
+  for (const v of values) {
+    if (!seen.has(v)) {
+      seen.add(v);
+      out.push(v);
+    }
+  }
+  return out;
+}
+
+export interface FacetCell {
+  key: unknown;
+  label: string;
+  fx: number;
+  fy: number;
+}
+
+export interface FacetGrid {
+  cells: FacetCell[];
+  /** The cell of each facet value. */
+  cellOf: Map<unknown, FacetCell>;
+  columns: number;
+  rows: number;
+}
+
+/** Wrap facet values into a grid of `columns` columns (at most as many as there are values). */
+export function facetGrid(keys: readonly unknown[], columns: number): FacetGrid {
+  const cols = Math.max(1, Math.min(Math.floor(columns), keys.length));
+  const cells = keys.map((key, i) => ({ key, label: String(key), fx: i % cols, fy: Math.floor(i / cols) }));
+  return { cells, cellOf: new Map(cells.map((c) => [c.key, c])), columns: cols, rows: Math.max(1, Math.ceil(keys.length / cols)) };
+}
+
+/** Facet titles: one bold text mark above each panel (left-aligned). */
+export function facetLabels(grid: FacetGrid): Plot.Markish {
+  return Plot.text(grid.cells, {
+    fx: 'fx',
+    fy: 'fy',
+    text: 'label',
+    frameAnchor: 'top-left',
+    lineAnchor: 'bottom',
+    dy: -5,
+    fontWeight: 'bold',
+    fontSize: 11,
+  });
+}
+
+/** Plot options for a wrapped grid: hide Plot's fx/fy axes, leave room for the facet titles. */
+export function gridScales(grid: FacetGrid): Pick<Plot.PlotOptions, 'fx' | 'fy' | 'facet'> {
+  return {
+    fx: { axis: null, domain: range(grid.columns), paddingInner: 0.1 },
+    fy: { axis: null, domain: range(grid.rows), paddingInner: grid.rows > 1 ? 0.22 : 0 },
+    facet: { label: null },
+  };
+}
+
+export const range = (n: number) => Array.from({ length: n }, (_, i) => i);

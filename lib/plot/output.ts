@@ -1,0 +1,62 @@
+/**
+ * Figures to files: SVG as is, PNG through resvg (a Rust SVG renderer, no browser, no canvas).
+ *
+ * resvg draws text with real fonts, so PNGs need DejaVu Sans installed (`fonts-dejavu-core` on
+ * Debian); the SVG output does not depend on installed fonts.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { createRequire } from 'node:module';
+import { toSvg, type Figure } from './figure.ts';
+
+export interface PngOptions {
+  /** Output width in pixels (height follows the aspect ratio). Default: twice the figure width. */
+  width?: number;
+  /** Background colour behind the figure (default white). */
+  background?: string;
+}
+
+/** A rasterised figure: RGBA pixels, row-major, 4 bytes per pixel. */
+export interface Raster {
+  width: number;
+  height: number;
+  pixels: Uint8Array;
+  png: Uint8Array;
+}
+
+type ResvgModule = typeof import('@resvg/resvg-js');
+let resvg: ResvgModule | undefined;
+function loadResvg(): ResvgModule {
+  return (resvg ??= createRequire(import.meta.url)('@resvg/resvg-js') as ResvgModule);
+}
+
+/** Render a figure with resvg: the PNG bytes and the raw RGBA pixels. */
+export function rasterize(fig: Figure, options: PngOptions = {}): Raster {
+  const { Resvg } = loadResvg();
+  const r = new Resvg(toSvg(fig), {
+    fitTo: { mode: 'width', value: Math.round(options.width ?? fig.width * 2) },
+    background: options.background ?? 'white',
+    font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans', sansSerifFamily: 'DejaVu Sans', defaultFontSize: 10 },
+    shapeRendering: 2,
+    textRendering: 1,
+  });
+  const image = r.render();
+  return { width: image.width, height: image.height, pixels: new Uint8Array(image.pixels), png: new Uint8Array(image.asPng()) };
+}
+
+/** PNG bytes of a figure (for reports, `tslab.display.png`, or files). */
+export function toPng(fig: Figure, options: PngOptions = {}): Uint8Array {
+  return rasterize(fig, options).png;
+}
+
+/** Write a figure as PNG (creating the parent directory). */
+export function savePng(fig: Figure, path: string, options: PngOptions = {}): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, toPng(fig, options));
+}
+
+/** Write a figure as a standalone SVG file (creating the parent directory). */
+export function saveSvg(fig: Figure, path: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, toSvg(fig));
+}
