@@ -6,6 +6,7 @@ import { runAdvantages, ADVANTAGES_HELP } from './advantages.js';
 import { runDemo, DEMO_HELP } from './demo.js';
 import { EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK, UsageError } from './io.js';
 import { runScore, SCORE_HELP } from './score.js';
+import { LAB_HELP, NOTEBOOKS_HELP, runLab, runNotebooks } from './notebooks.js';
 import { InputError } from '../util/jsonl.js';
 
 type Verb = { run: (argv: string[]) => Promise<number>; help: string; summary: string };
@@ -13,7 +14,9 @@ type Verb = { run: (argv: string[]) => Promise<number>; help: string; summary: s
 export const VERBS: Record<string, Verb> = {
   score: { run: runScore, help: SCORE_HELP, summary: 'score rollouts with the GoLongRL rewards (JSONL in, JSONL out)' },
   advantages: { run: runAdvantages, help: ADVANTAGES_HELP, summary: 'replay advantage estimators over rollouts, step by step' },
-  demo: { run: runDemo, help: DEMO_HELP, summary: 'score the shipped examples and compare estimators on them (npm start)' },
+  demo: { run: runDemo, help: DEMO_HELP, summary: 'synthetic rollouts, real rewards, every estimator side by side (npm start)' },
+  notebooks: { run: runNotebooks, help: NOTEBOOKS_HELP, summary: 'execute every notebook headless; any cell error fails (npm run notebooks)' },
+  lab: { run: runLab, help: LAB_HELP, summary: 'start Jupyter with the repo-local TypeScript kernel (npm run lab)' },
 };
 
 export function usage(): string {

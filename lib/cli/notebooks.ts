@@ -1,0 +1,85 @@
+/**
+ * `golongrl notebooks [--output-dir DIR]` (= `npm run notebooks`): execute every notebook in
+ * `notebooks/` headless with Jupyter's nbconvert and the tslab kernel; any cell error fails it.
+ * `golongrl lab` (= `npm run lab`): start Jupyter with the same kernelspec, or say how to install it.
+ */
+import { spawn } from 'node:child_process';
+import { join, relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import { executeNotebook, findJupyter, INSTALL_HINT, listNotebooks, repoRoot, writeKernelSpec, type NotebookRun } from '../notebook/jupyter.js';
+import { EXIT_FAILURE, EXIT_OK, UsageError } from './io.js';
+
+export const NOTEBOOKS_HELP = `golongrl notebooks [--output-dir DIR] [--only NAME] [--json]
+
+Executes every notebooks/*.ipynb headless (Jupyter nbconvert, tslab kernel started at the repo root)
+and writes the executed copies to DIR (default notebooks/.executed, git-ignored). Any cell error — a
+type error included — fails the run (exit 1) and prints the failing cell.
+  --output-dir DIR   where executed notebooks go
+  --only NAME        run only notebooks whose file name contains NAME
+  --json             print the per-notebook results as one JSON object`;
+
+export const LAB_HELP = `golongrl lab [--json]
+
+Starts Jupyter (lab if installed, else the classic notebook) with the repo-local tslab kernelspec, in
+the repository root. Without Jupyter it prints how to install it and exits 1.`;
+
+const indent = (s: string, p: string) => s.split('\n').map((l) => p + l).join('\n');
+
+export async function runNotebooks(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { 'output-dir': { type: 'string' }, only: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
+    allowPositionals: true,
+  });
+  if (values.help) {
+    process.stdout.write(NOTEBOOKS_HELP + '\n');
+    return EXIT_OK;
+  }
+  if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+  const info = findJupyter();
+  if (!info) {
+    process.stderr.write(INSTALL_HINT + '\n');
+    return EXIT_FAILURE;
+  }
+  const root = repoRoot();
+  const outDir = values['output-dir'] ?? join(root, 'notebooks', '.executed');
+  const notebooks = listNotebooks(root).filter((n) => !values.only || n.includes(values.only));
+  if (notebooks.length === 0) throw new UsageError('no notebooks found in notebooks/');
+  const results: NotebookRun[] = [];
+  for (const [i, nb] of notebooks.entries()) {
+    process.stderr.write(`[${i + 1}/${notebooks.length}] ${relative(root, nb)} … `);
+    const r = await executeNotebook(info, root, nb, outDir);
+    results.push(r);
+    process.stderr.write(`${r.ok ? 'ok' : 'FAILED'} (${r.seconds.toFixed(1)} s)\n`);
+    const f = r.failure;
+    if (f) process.stderr.write(`  cell ${f.cell}:\n${indent(f.source, '    | ')}\n${indent(f.error, '    ')}\n`);
+    if (r.error) process.stderr.write(`${r.error}\n`);
+  }
+  const failed = results.filter((r) => !r.ok).length;
+  if (values.json) process.stdout.write(JSON.stringify({ python: info.python, nbconvert: info.nbconvert, output_dir: outDir, results }) + '\n');
+  process.stderr.write(`${results.length - failed} passed, ${failed} failed\n`);
+  return failed ? EXIT_FAILURE : EXIT_OK;
+}
+
+export async function runLab(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } } });
+  if (values.help) {
+    process.stdout.write(LAB_HELP + '\n');
+    return EXIT_OK;
+  }
+  const info = findJupyter();
+  const root = repoRoot();
+  if (!info || !info.server) {
+    if (values.json) process.stdout.write(JSON.stringify({ ok: false, jupyter: info, hint: INSTALL_HINT }) + '\n');
+    else process.stderr.write((info ? 'nbconvert is installed but no notebook server (jupyter lab / notebook).\n' : '') + INSTALL_HINT + '\n');
+    return EXIT_FAILURE;
+  }
+  const jupyterPath = writeKernelSpec(root);
+  if (values.json) process.stdout.write(JSON.stringify({ ok: true, server: info.server, jupyter_path: jupyterPath, root }) + '\n');
+  const child = spawn(info.python, ['-m', info.server === 'lab' ? 'jupyterlab' : 'notebook', '--notebook-dir', root], {
+    cwd: root,
+    env: { ...process.env, JUPYTER_PATH: jupyterPath },
+    stdio: 'inherit',
+  });
+  return await new Promise((res) => child.on('close', (code) => res(code ?? EXIT_FAILURE)));
+}
