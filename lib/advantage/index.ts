@@ -16,3 +16,5 @@ export { computeQwenlongTaskAdvantage } from './qwenlong_grpo.js';
 export * from './metrics.js';
 export * from './task_metric_config.js';
 export * from './replay.js';
+export * from './compare.js';
+export * from './explain.js';

@@ -7,7 +7,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { metricKeyName, replayAdvantages, type AdvOptions } from '../advantage/index.js';
+import { compareEstimators, ESTIMATOR_CONFIGS } from '../advantage/compare.js';
+import { metricKeyName } from '../advantage/index.js';
 import { syntheticRollouts } from '../data/synthetic_rollouts.js';
 import { EXIT_OK } from './io.js';
 
@@ -20,14 +21,6 @@ GoLongRL rewards, then advantages under grpo, Dr. GRPO, tmn_grpo, TMN-Reweight a
   --n N         responses per prompt (default 16, as in the GoLongRL scripts)
   --out DIR     output folder (default runs/demo-<timestamp>)
   --json        print the result tables as one JSON object on stdout`;
-
-export const DEMO_CONFIGS: { label: string; estimator: string; options: AdvOptions }[] = [
-  { label: 'GRPO', estimator: 'grpo', options: {} },
-  { label: 'Dr. GRPO', estimator: 'grpo', options: { normAdvByStd: false } },
-  { label: 'TMN', estimator: 'tmn_grpo', options: {} },
-  { label: 'TMN-Reweight', estimator: 'tmn_grpo', options: { difficultyReweight: true, difficultySmoothAlpha: 0.8 } },
-  { label: 'QwenLong task', estimator: 'qwenlong_grpo', options: {} },
-];
 
 function table(header: string[], rows: (string | number)[][]): string {
   const cells = [header, ...rows.map((r) => r.map((c) => (typeof c === 'number' ? c.toFixed(3) : c)))];
@@ -62,21 +55,14 @@ export async function runDemo(argv: string[]): Promise<number> {
     const mean = rs.reduce((a, r) => a + r.score, 0) / rs.length;
     return { capability: cap, data_source: rs[0].data_source, reward_mode: rs[0].reward_mode, rows: rs.length, mean_score: mean, zero_variance_groups: zeroVar, rate_adv: 0 };
   });
-  const results = DEMO_CONFIGS.map((cfg) => {
-    const { advantages, steps } = replayAdvantages(rollouts, cfg.estimator, cfg.options);
-    const meanAbs = caps.map((cap) => {
-      let s = 0;
-      let k = 0;
-      rollouts.forEach((r, i) => {
-        if (r.capability === cap) {
-          s += Math.abs(advantages[i]);
-          k++;
-        }
-      });
-      return s / k;
-    });
-    return { ...cfg, advantages, metrics: steps[0].metrics, meanAbs };
-  });
+  const cmp = compareEstimators(rollouts, (r) => r.capability);
+  const n = rollouts.length;
+  const results = ESTIMATOR_CONFIGS.map((cfg, k) => ({
+    label: cfg.label,
+    advantages: cmp.rows.slice(k * n, (k + 1) * n).map((r) => r.advantage),
+    metrics: cmp.metrics[cfg.label][0],
+    meanAbs: caps.map((c) => cmp.summary.find((s) => s.config === cfg.label && s.category === c)!.mean_abs),
+  }));
 
   // rate_adv: the task's share of the batch's summed per-prompt std — how much of the learning signal it gets under GRPO.
   const grpoMetrics = results[0].metrics;
