@@ -69,3 +69,19 @@ export function compareEstimators<R extends ReplayRow>(
   }
   return { rows: long, summary, metrics };
 }
+
+/**
+ * Turn flat step metrics (`task_metrics/<type>/<name>` or `reward_mode/<mode>/<name>`) into one row
+ * per task: `{task, mean_reward, std_reward, …}` — for tables and bar charts.
+ */
+export function perTaskTable(metrics: Record<string, number>, family: 'task_metrics' | 'reward_mode' = 'task_metrics'): Record<string, string | number>[] {
+  const rows = new Map<string, Record<string, string | number>>();
+  for (const [key, value] of Object.entries(metrics)) {
+    const parts = key.split('/');
+    if (parts.length !== 3 || parts[0] !== family) continue;
+    const row = rows.get(parts[1]) ?? { task: parts[1] };
+    row[parts[2]] = value;
+    rows.set(parts[1], row);
+  }
+  return [...rows.values()];
+}

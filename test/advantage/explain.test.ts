@@ -68,3 +68,11 @@ describe('compareEstimators', () => {
     expect(Object.keys(c.metrics)).toEqual(ESTIMATOR_CONFIGS.map((x) => x.label));
   });
 });
+
+describe('perTaskTable', () => {
+  it('pivots task metrics into one row per task', async () => {
+    const { perTaskTable } = await import('../../lib/advantage/compare.js');
+    const t = perTaskTable({ 'task_metrics/EM/mean_reward': 0.5, 'task_metrics/EM/rate_adv': 0.25, 'task_metrics/F1_Score/mean_reward': 0.7, 'reward_mode/EM/mean_reward': 0.5, 'difficulty/mean_pass_rate': 0.4 });
+    expect(t).toEqual([{ task: 'EM', mean_reward: 0.5, rate_adv: 0.25 }, { task: 'F1_Score', mean_reward: 0.7 }]);
+  });
+});
