@@ -7,9 +7,10 @@
  * the group as the x band within each cluster. Facets therefore stack vertically (`fy`), one full
  * row each, with the facet name above the row. Negative values grow down from a rule at zero.
  */
-import * as Plot from '@observablehq/plot';
-import { plotFigure, textWidth, type Figure } from './figure.ts';
-import { distinct, getter, labelOf, type Field } from './facets.ts';
+import type * as PlotTypes from '@observablehq/plot';
+import { Plot } from './plot_runtime.cjs';
+import { plotFigure, textWidth, type Figure } from './figure.js';
+import { distinct, getter, labelOf, type Field } from './facets.js';
 
 export interface GroupedBarsOptions<T> {
   /** The cluster (category on the x axis). */
@@ -67,19 +68,22 @@ export function groupedBars<T>(rows: readonly T[], options: GroupedBarsOptions<T
   const facets = getF ? distinct(data.map((b) => b.f), options.facetOrder) : undefined;
   const facetCh = facets ? { fy: 'f' } : {};
 
-  // Category labels under each cluster; tilt them when they would not fit the cluster width.
+  // Category labels under each cluster; tilt them (-30°) when they would not fit the cluster width,
+  // and make room below (and on the left, for the first label) for the tilted text.
   const width = options.width ?? 760;
-  const marginLeft = 56;
   const marginRight = 12;
-  const step = (width - marginLeft - marginRight) / Math.max(1, xDomain.length);
-  const longest = Math.max(0, ...xDomain.map((v) => textWidth(String(v), 10)));
-  const tilt = longest > step * 0.92;
-  const marginBottom = tilt ? Math.ceil(30 + longest * Math.sin(Math.PI / 6)) : 38;
-  const marginTop = facets ? 22 : 12;
+  const labelWidths = xDomain.map((v) => textWidth(String(v), 10));
+  const longest = Math.max(0, ...labelWidths);
+  const step0 = (width - 56 - marginRight) / Math.max(1, xDomain.length);
+  const tilt = longest > step0 * 0.92;
+  const cos30 = Math.cos(Math.PI / 6);
+  const marginLeft = tilt ? Math.max(56, Math.ceil((labelWidths[0] ?? 0) * cos30 + 10 - step0 / 2)) : 56;
+  const marginBottom = tilt ? Math.ceil(42 + longest / 2) : 38;
+  const marginTop = facets ? 26 : 12;
   const rowsN = facets?.length ?? 1;
   const panelHeight = options.panelHeight ?? (facets ? 220 : 300);
 
-  const marks: Plot.Markish[] = [
+  const marks: PlotTypes.Markish[] = [
     Plot.barY(data, { fx: 'x', x: 'g', y: 'y', fill: 'g', ...facetCh }),
     Plot.ruleY([0]),
   ];
@@ -92,7 +96,7 @@ export function groupedBars<T>(rows: readonly T[], options: GroupedBarsOptions<T
   if (facets) {
     // Facet title above each row, over the first cluster.
     marks.push(
-      Plot.text(facets, { fx: () => xDomain[0], fy: (f: unknown) => f, text: (f: unknown) => String(f), frameAnchor: 'top-left', lineAnchor: 'bottom', dy: -5, fontWeight: 'bold', fontSize: 11 }),
+      Plot.text(facets, { fx: () => xDomain[0], fy: (f: unknown) => f, text: (f: unknown) => String(f), frameAnchor: 'top-left', lineAnchor: 'bottom', dy: -8, fontWeight: 'bold', fontSize: 11 }),
     );
   }
 
@@ -108,7 +112,7 @@ export function groupedBars<T>(rows: readonly T[], options: GroupedBarsOptions<T
       ...(facets ? { fy: { domain: facets, axis: null, paddingInner: 0.2 } } : {}),
       facet: { label: null },
       x: { domain: groups, axis: null, paddingInner: 0.08 },
-      y: { label: labelOf(options.y, options.yLabel) ?? null, labelAnchor: 'center', labelArrow: 'none', grid: true, ticks: 5 },
+      y: { label: labelOf(options.y, options.yLabel) ?? null, labelAnchor: 'center', labelArrow: 'none', grid: true, nice: true, ticks: 5 },
       color: { type: 'categorical', domain: groups, legend: true },
       marks,
     },

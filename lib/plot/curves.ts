@@ -6,9 +6,10 @@
  * whole run: near the ends it averages the points that exist. Missing y values (NaN, null) break
  * the raw line and are ignored by the mean; rows whose x is not a finite number are skipped.
  */
-import * as Plot from '@observablehq/plot';
-import { plotFigure, type Figure } from './figure.ts';
-import { distinct, facetGrid, facetLabels, getter, gridScales, labelOf, type Field } from './facets.ts';
+import type * as PlotTypes from '@observablehq/plot';
+import { Plot } from './plot_runtime.cjs';
+import { plotFigure, type Figure } from './figure.js';
+import { distinct, facetGrid, facetLabels, getter, gridScales, labelOf, xTickCount, type Field } from './facets.js';
 
 export interface SmoothedCurvesOptions<T> {
   /** Usually the training step. */
@@ -73,27 +74,30 @@ export function smoothedCurves<T>(rows: readonly T[], options: SmoothedCurvesOpt
     ...(grid ? { fx: 'fx', fy: 'fy' } : {}),
   };
   const k = Math.max(1, Math.round(options.window ?? 10));
-  const marks: Plot.Markish[] = [Plot.frame({ stroke: '#ddd' })];
+  const marks: PlotTypes.Markish[] = [Plot.frame({ stroke: '#ddd' })];
   if (options.raw ?? true) marks.push(Plot.lineY(data, { ...channels, strokeOpacity: 0.22, strokeWidth: 1 }));
   marks.push(Plot.lineY(data, Plot.windowY({ k, reduce: 'mean', anchor: options.anchor ?? 'middle', strict: false }, { ...channels, strokeWidth: 2 })));
   if (grid) marks.push(facetLabels(grid));
 
   const rowsN = grid?.rows ?? 1;
   const panelHeight = options.panelHeight ?? (grid ? 180 : 320);
-  const marginTop = grid ? 22 : 12;
+  const marginTop = grid ? 26 : 12;
   const marginBottom = 38;
+  const marginLeft = 56;
+  const marginRight = 16;
+  const width = options.width ?? 760;
   const strokeDomain = getS ? distinct(data.map((p) => p.s), options.strokeOrder) : undefined;
   return plotFigure(
     {
-      width: options.width ?? 760,
+      width,
       height: Math.round(marginTop + marginBottom + rowsN * panelHeight + (rowsN - 1) * 0.22 * panelHeight),
       marginTop,
       marginBottom,
-      marginLeft: 56,
-      marginRight: 16,
+      marginLeft,
+      marginRight,
       ...(grid ? gridScales(grid) : {}),
-      x: { label: labelOf(options.x, options.xLabel) ?? null, labelAnchor: 'center', labelArrow: 'none' },
-      y: { label: labelOf(options.y, options.yLabel) ?? null, labelAnchor: 'center', labelArrow: 'none', grid: true, ticks: 5 },
+      x: { label: labelOf(options.x, options.xLabel) ?? null, labelAnchor: 'center', labelArrow: 'none', ticks: xTickCount((width - marginLeft - marginRight) / (grid?.columns ?? 1)) },
+      y: { label: labelOf(options.y, options.yLabel) ?? null, labelAnchor: 'center', labelArrow: 'none', grid: true, nice: true, ticks: 5 },
       ...(strokeDomain ? { color: { type: 'categorical', domain: strokeDomain, legend: true } } : {}),
       marks,
     },

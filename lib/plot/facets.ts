@@ -6,7 +6,8 @@
  * `fy = floor(i / columns)`; the facet name is drawn as a text mark above its panel and Plot's
  * own fx/fy axes are turned off.
  */
-import * as Plot from '@observablehq/plot';
+import type * as PlotTypes from '@observablehq/plot';
+import { Plot } from './plot_runtime.cjs';
 
 /** A column of a row: a property name, or a function of the row. */
 export type Field<T> = (keyof T & string) | ((d: T, i: number) => unknown);
@@ -56,21 +57,21 @@ export function facetGrid(keys: readonly unknown[], columns: number): FacetGrid 
 }
 
 /** Facet titles: one bold text mark above each panel (left-aligned). */
-export function facetLabels(grid: FacetGrid): Plot.Markish {
+export function facetLabels(grid: FacetGrid): PlotTypes.Markish {
   return Plot.text(grid.cells, {
     fx: 'fx',
     fy: 'fy',
     text: 'label',
     frameAnchor: 'top-left',
     lineAnchor: 'bottom',
-    dy: -5,
+    dy: -8,
     fontWeight: 'bold',
     fontSize: 11,
   });
 }
 
 /** Plot options for a wrapped grid: hide Plot's fx/fy axes, leave room for the facet titles. */
-export function gridScales(grid: FacetGrid): Pick<Plot.PlotOptions, 'fx' | 'fy' | 'facet'> {
+export function gridScales(grid: FacetGrid): Pick<PlotTypes.PlotOptions, 'fx' | 'fy' | 'facet'> {
   return {
     fx: { axis: null, domain: range(grid.columns), paddingInner: 0.1 },
     fy: { axis: null, domain: range(grid.rows), paddingInner: grid.rows > 1 ? 0.22 : 0 },
@@ -79,3 +80,11 @@ export function gridScales(grid: FacetGrid): Pick<Plot.PlotOptions, 'fx' | 'fy' 
 }
 
 export const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+/**
+ * A tick count for an x axis `panelWidth` px wide: about one tick per 60 px, at least 3. Plot's own
+ * default (width / 80, computed from the whole figure's width) leaves a single tick on narrow facets.
+ */
+export function xTickCount(panelWidth: number): number {
+  return Math.max(3, Math.round(panelWidth / 60));
+}

@@ -8,12 +8,13 @@
  * `<svg>`, so the very same `Figure` also rasterises to PNG (resvg renders SVG only, no HTML).
  *
  * Determinism: Plot's root class (`plot-d6a7b5`) is a constant per Plot version, not random; the
- * only counters Plot keeps across calls are clip-path / pattern ids (`plot-clip-3`), which
- * `normalizeSvg` renumbers from 1 within each figure. Fonts are pinned to DejaVu Sans (with a
+ * only counters Plot keeps across calls are its clip-path, pattern and marker ids (`plot-clip-3`),
+ * which `normalizeSvg` renumbers from 1 within each figure. Fonts are pinned to DejaVu Sans (with a
  * sans-serif fallback for notebook viewers), sizes are explicit, so snapshots are byte-stable.
  */
-import { createRequire } from 'node:module';
-import * as Plot from '@observablehq/plot';
+import type * as PlotTypes from '@observablehq/plot';
+import { Plot } from './plot_runtime.cjs';
+import { JSDOM } from 'jsdom';
 
 /** A rendered chart: a standalone SVG document plus its size in CSS pixels. */
 export interface Figure {
@@ -38,16 +39,12 @@ const TITLE_SIZE = 14;
 const SUBTITLE_SIZE = 11;
 const LEGEND_SIZE = 10;
 const PAD = 10;
+const round = (v: number) => Math.round(v * 100) / 100;
 
-// jsdom costs ~1 s to import, so it is loaded on the first render, not when lib/plot is imported.
 type JsdomWindow = { document: Document; XMLSerializer: { new (): XMLSerializer } };
 let jsdomWindow: JsdomWindow | undefined;
 function window(): JsdomWindow {
-  if (!jsdomWindow) {
-    const { JSDOM } = createRequire(import.meta.url)('jsdom') as typeof import('jsdom');
-    jsdomWindow = new JSDOM('').window as unknown as JsdomWindow;
-  }
-  return jsdomWindow;
+  return (jsdomWindow ??= new JSDOM('').window as unknown as JsdomWindow);
 }
 
 /** The shared jsdom document Plot renders into (pass it as `document` to your own `Plot.plot`). */
@@ -66,12 +63,15 @@ export function escapeXml(s: string): string {
 
 /**
  * Renumber Plot's per-process counters (`plot-clip-7`, `plot-pattern-2`, …) in order of first
- * appearance, so a figure's bytes do not depend on how many figures were drawn before it.
+ * appearance, so a figure's bytes do not depend on how many figures were drawn before it; then
+ * suffix them with a hash of the figure, so two different figures inlined in one HTML page do not
+ * share ids.
  */
 export function normalizeSvg(svg: string): string {
+  const counter = /\b(plot-[a-z]+(?:-[a-z]+)*-)(\d+)\b/g;
   const seen = new Map<string, string>();
   const next = new Map<string, number>();
-  return svg.replace(/\b(plot-[a-z]+(?:-[a-z]+)*-)(\d+)\b/g, (token, prefix: string) => {
+  const renumbered = svg.replace(counter, (token, prefix: string) => {
     let out = seen.get(token);
     if (out === undefined) {
       const k = (next.get(prefix) ?? 0) + 1;
@@ -81,6 +81,9 @@ export function normalizeSvg(svg: string): string {
     }
     return out;
   });
+  if (seen.size === 0) return svg;
+  const suffix = hashString(renumbered);
+  return renumbered.replace(counter, (token) => `${token}-${suffix}`);
 }
 
 /** Standalone SVG for a figure (for `tslab.display.svg`, an `<img>`, a file or resvg). */
@@ -95,10 +98,10 @@ export function textWidth(s: string, fontSize: number): number {
   return w * fontSize;
 }
 
-/** A colour legend: swatches for a categorical scale, or Plot's own ramp (an SVG) for a continuous one. */
+/** A colour legend: swatches for categorical (and threshold) scales, a gradient ramp for continuous ones. */
 export type Legend =
   | { kind: 'swatches'; label?: string; items: readonly { label: string; color: string }[] }
-  | { kind: 'svg'; svg: string; width: number; height: number };
+  | { kind: 'ramp'; label?: string; stops: readonly { offset: number; color: string }[]; ticks: readonly { offset: number; label: string }[] };
 
 /** Lay swatches out left to right, wrapping at `width`; returns the SVG group and its height. */
 function swatchesSvg(legend: Extract<Legend, { kind: 'swatches' }>, x0: number, y0: number, width: number): { svg: string; height: number } {
@@ -108,7 +111,7 @@ function swatchesSvg(legend: Extract<Legend, { kind: 'swatches' }>, x0: number, 
   let y = y0;
   if (legend.label) {
     parts.push(`<text x="${x}" y="${y + 9}" font-weight="bold" text-anchor="start">${escapeXml(legend.label)}</text>`);
-    x += textWidth(legend.label, LEGEND_SIZE) + 10;
+    x = round(x + textWidth(legend.label, LEGEND_SIZE) + 10);
   }
   for (const { label, color } of legend.items) {
     const w = 14 + textWidth(label, LEGEND_SIZE) + 14;
@@ -123,13 +126,30 @@ function swatchesSvg(legend: Extract<Legend, { kind: 'swatches' }>, x0: number, 
   return { svg: `<g font-size="${LEGEND_SIZE}">${parts.join('')}</g>`, height: y - y0 + rowH };
 }
 
-const round = (v: number) => Math.round(v * 100) / 100;
+/** A 240 px gradient bar with ticks at the scale's breakpoints; returns the SVG group and its height. */
+function rampSvg(legend: Extract<Legend, { kind: 'ramp' }>, xLeft: number, y0: number): { svg: string; height: number } {
+  const w = 240;
+  // Indent the bar so the first tick label (centred on the bar's left end) stays inside the figure.
+  const x0 = round(xLeft + Math.max(0, textWidth(legend.ticks[0]?.label ?? '', LEGEND_SIZE) / 2 - 2));
+  const barY = y0 + (legend.label ? 14 : 0);
+  const id = `golongrl-ramp-${hashString(JSON.stringify(legend.stops))}`;
+  const stops = legend.stops.map((s) => `<stop offset="${s.offset}" stop-color="${escapeXml(s.color)}"/>`).join('');
+  const parts = [`<defs><linearGradient id="${id}" x1="0" x2="1" y1="0" y2="0">${stops}</linearGradient></defs>`];
+  if (legend.label) parts.push(`<text x="${xLeft}" y="${y0 + 9}" font-weight="bold" text-anchor="start">${escapeXml(legend.label)}</text>`);
+  parts.push(`<rect x="${x0}" y="${barY}" width="${w}" height="10" fill="url(#${id})"/>`);
+  for (const t of legend.ticks) {
+    const x = round(x0 + t.offset * w);
+    parts.push(`<line x1="${x}" x2="${x}" y1="${barY}" y2="${barY + 13}" stroke="currentColor"/>`);
+    parts.push(`<text x="${x}" y="${barY + 23}" text-anchor="middle">${escapeXml(t.label)}</text>`);
+  }
+  return { svg: `<g font-size="${LEGEND_SIZE}">${parts.join('')}</g>`, height: barY - y0 + 26 };
+}
 
 /**
- * Compose a figure: title and subtitle on top, then the legend, then the plot (an SVG string of
- * known size), then the caption — all as SVG, on a white background.
+ * Compose a figure: title and subtitle on top, then the legend, then the plot body (SVG markup of
+ * known size, drawn from its own origin — a `<g>`), then the caption; all SVG, on a white background.
  */
-export function composeFigure(plotSvg: string, plotWidth: number, plotHeight: number, text: FigureText = {}, legend?: Legend): Figure {
+export function composeFigure(body: string, plotWidth: number, plotHeight: number, text: FigureText = {}, legend?: Legend): Figure {
   const width = plotWidth;
   const parts: string[] = [];
   let y = 0;
@@ -148,12 +168,13 @@ export function composeFigure(plotSvg: string, plotWidth: number, plotHeight: nu
       parts.push(sw.svg);
       y += sw.height;
     } else {
-      parts.push(nestSvg(legend.svg, PAD, y));
-      y += legend.height;
+      const ramp = rampSvg(legend, PAD, y);
+      parts.push(ramp.svg);
+      y += ramp.height;
     }
   }
   if (y > 0) y += 4;
-  parts.push(nestSvg(plotSvg, 0, y));
+  parts.push(`<g transform="translate(0,${y})">${body}</g>`);
   y += plotHeight;
   if (text.caption) {
     y += 4 + LEGEND_SIZE;
@@ -168,9 +189,18 @@ export function composeFigure(plotSvg: string, plotWidth: number, plotHeight: nu
   return { svg: normalizeSvg(svg), width, height, ...(text.title ? { title: text.title } : {}) };
 }
 
-/** Place a standalone SVG at (x, y) inside another (drops its xmlns: the parent declares it). */
-function nestSvg(svg: string, x: number, y: number): string {
-  return svg.replace(/^<svg\b([^>]*?)\sxmlns="[^"]*"/, '<svg$1').replace(/^<svg\b/, `<svg x="${x}" y="${y}"`);
+/**
+ * Turn Plot's root `<svg>` into a `<g>` carrying the same presentation attributes and class. A nested
+ * `<svg>` would not do: Plot's stylesheet sets `height: auto; max-width: 100%` on its root class,
+ * which browsers apply to an inner `<svg>` (stretching it to the outer height) but not to a `<g>`.
+ */
+function svgToGroup(svgEl: Element): string {
+  const g = svgEl.ownerDocument.createElementNS(SVG_NS, 'g');
+  for (const { name, value } of [...svgEl.attributes]) {
+    if (!['width', 'height', 'viewBox', 'xmlns'].includes(name)) g.setAttribute(name, value);
+  }
+  while (svgEl.firstChild) g.appendChild(svgEl.firstChild);
+  return serialize(g).replace(/^<g xmlns="[^"]*"/, '<g');
 }
 
 /** The `<svg>` a Plot call produced: the element itself, or the last `<svg>` child of a `<figure>`. */
@@ -181,17 +211,51 @@ function plotSvgElement(el: Element): Element {
   return svgs[svgs.length - 1];
 }
 
-function legendFromScale(plot: Plot.Plot, label: string | undefined): Legend | undefined {
+function legendFromScale(plot: PlotTypes.Plot, label: string | undefined): Legend | undefined {
   const scale = plot.scale('color');
   if (!scale) return undefined;
+  const domain = [...(scale.domain ?? [])] as unknown[];
   if (scale.type === 'ordinal' || scale.type === 'categorical') {
-    const items = (scale.domain as unknown[]).map((v) => ({ label: String(v), color: String(scale.apply(v)) }));
+    return { kind: 'swatches', label, items: domain.map((v) => ({ label: String(v), color: String(scale.apply(v)) })) };
+  }
+  const colors = [...(scale.range ?? [])].map(String);
+  if (scale.type === 'threshold' || scale.type === 'quantile' || scale.type === 'quantize') {
+    // Discrete bins: one swatch per colour, labelled with its interval.
+    const t = (scale.type === 'quantize' ? (scale as { thresholds?: number[] }).thresholds ?? domain : domain).map(Number);
+    const items = colors.map((color, i) => ({
+      color,
+      label: i === 0 ? `< ${formatTick(t[0])}` : i >= t.length ? `≥ ${formatTick(t[t.length - 1])}` : `${formatTick(t[i - 1])} – ${formatTick(t[i])}`,
+    }));
     return { kind: 'swatches', label, items };
   }
-  const ramp = Plot.legend({ color: { ...scale, label: label ?? scale.label }, legend: 'ramp', document: plotDocument() } as Plot.LegendOptions);
-  const el = plotSvgElement(ramp);
-  el.setAttribute('font-family', FONT_FAMILY);
-  return { kind: 'svg', svg: serialize(el), width: Number(el.getAttribute('width')), height: Number(el.getAttribute('height')) };
+  // Continuous: a gradient sampled from the scale itself (Plot's own ramp legend needs a canvas).
+  const breaks = domain.map(Number);
+  const segments = Math.max(1, breaks.length - 1);
+  const stops: { offset: number; color: string }[] = [];
+  const perSegment = 16;
+  for (let s = 0; s < segments; s++) {
+    for (let j = s === 0 ? 0 : 1; j <= perSegment; j++) {
+      const f = j / perSegment;
+      const v = breaks[s] + (breaks[Math.min(s + 1, breaks.length - 1)] - breaks[s]) * f;
+      stops.push({ offset: round((s + f) / segments), color: String(scale.apply(v)) });
+    }
+  }
+  const ticks = breaks.map((v, i) => ({ offset: i / segments, label: formatTick(v) }));
+  if (breaks.length === 2) ticks.splice(1, 0, { offset: 0.5, label: formatTick((breaks[0] + breaks[1]) / 2) });
+  return { kind: 'ramp', label: label ?? (typeof scale.label === 'string' ? scale.label : undefined), stops, ticks };
+}
+
+/** Tick text for legends: up to 3 significant digits, U+2212 minus as Plot's axes use. */
+function formatTick(v: number): string {
+  const s = Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(1) : String(Number(v.toPrecision(3)));
+  return s.replace('-', '\u2212');
+}
+
+/** FNV-1a, for ids that are unique per content yet identical from run to run. */
+export function hashString(s: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(16).padStart(8, '0');
 }
 
 /**
@@ -199,7 +263,7 @@ function legendFromScale(plot: Plot.Plot, label: string | undefined): Legend | u
  * cover; it adds the jsdom `document`, pins the font, and turns `title`/`subtitle`/`caption` and a
  * colour legend (`color: {legend: true}`) into SVG instead of Plot's HTML `<figure>`.
  */
-export function plotFigure(options: Plot.PlotOptions, extra: FigureText & { legendLabel?: string } = {}): Figure {
+export function plotFigure(options: PlotTypes.PlotOptions, extra: FigureText & { legendLabel?: string } = {}): Figure {
   const { title, subtitle, caption, color, ...rest } = options;
   const text: FigureText = {
     title: extra.title ?? (typeof title === 'string' ? title : undefined),
@@ -213,5 +277,5 @@ export function plotFigure(options: Plot.PlotOptions, extra: FigureText & { lege
   const width = Number(svgEl.getAttribute('width'));
   const height = Number(svgEl.getAttribute('height'));
   const legend = wantLegend ? legendFromScale(plot, extra.legendLabel ?? (typeof color?.label === 'string' ? color.label : undefined)) : undefined;
-  return composeFigure(serialize(svgEl), width, height, text, legend);
+  return composeFigure(svgToGroup(svgEl), width, height, text, legend);
 }

@@ -7,9 +7,10 @@
  * `mix-blend-mode: multiply`, as in Plot's own overlapping-histogram example — instead of stacked.
  * Bins are computed once over all rows, so bars line up across facets and series.
  */
-import * as Plot from '@observablehq/plot';
-import { plotFigure, type Figure } from './figure.ts';
-import { distinct, facetGrid, facetLabels, getter, gridScales, labelOf, type Field } from './facets.ts';
+import type * as PlotTypes from '@observablehq/plot';
+import { Plot } from './plot_runtime.cjs';
+import { plotFigure, type Figure } from './figure.js';
+import { distinct, facetGrid, facetLabels, getter, gridScales, labelOf, xTickCount, type Field } from './facets.js';
 
 export interface FacetedHistogramOptions<T> {
   /** The binned value (rows where it is not a finite number are skipped). */
@@ -69,11 +70,12 @@ export function facetedHistogram<T>(rows: readonly T[], options: FacetedHistogra
   const reducer = options.normalize ? 'sum' : 'count';
   const binOptions = {
     x: 'x',
-    ...(options.normalize ? { y: 'w' } : {}),
+    // The reducer's input channel is named after its output (y2 when overlaid, y when stacked).
+    ...(options.normalize ? (overlay ? { y2: 'w' } : { y: 'w' }) : {}),
     ...(getFill ? { fill: 'fill' } : { fill: '#4269d0' }),
     fx: 'fx',
     fy: 'fy',
-    thresholds: (options.thresholds ?? 20) as Plot.BinOptions['thresholds'],
+    thresholds: (options.thresholds ?? 20) as PlotTypes.BinOptions['thresholds'],
     insetLeft: 0.5,
     insetRight: 0.5,
     ...(overlay ? { mixBlendMode: 'multiply', fillOpacity: 0.85 } : {}),
@@ -83,19 +85,23 @@ export function facetedHistogram<T>(rows: readonly T[], options: FacetedHistogra
     : Plot.rectY(data, Plot.binX({ y: reducer }, binOptions));
 
   const panelHeight = options.panelHeight ?? 150;
-  const marginTop = 22;
+  const marginTop = 26;
   const marginBottom = 38;
+  const marginLeft = 56;
+  const marginRight = 16;
+  const width = options.width ?? 760;
   const fillDomain = getFill ? distinct(data.map((b) => b.fill), options.fillOrder) : undefined;
   return plotFigure(
     {
-      width: options.width ?? 760,
+      width,
       height: Math.round(marginTop + marginBottom + grid.rows * panelHeight + (grid.rows - 1) * 0.22 * panelHeight),
       marginTop,
       marginBottom,
-      marginLeft: 50,
+      marginLeft,
+      marginRight,
       ...gridScales(grid),
-      x: { label: labelOf(options.x, options.xLabel) ?? null, labelAnchor: 'center', labelArrow: 'none' },
-      y: { label: options.yLabel ?? (options.normalize ? 'Share' : 'Count'), grid: true, nice: true, ticks: 4, labelArrow: 'none' },
+      x: { label: labelOf(options.x, options.xLabel) ?? null, labelAnchor: 'center', labelArrow: 'none', ticks: xTickCount((width - marginLeft - marginRight) / grid.columns) },
+      y: { label: options.yLabel ?? (options.normalize ? 'Share' : 'Count'), labelAnchor: 'center', labelArrow: 'none', grid: true, nice: true, ticks: 4 },
       ...(fillDomain ? { color: { type: 'categorical', domain: fillDomain, legend: true } } : {}),
       marks: [Plot.frame({ stroke: '#ddd' }), bars, Plot.ruleY([0]), facetLabels(grid)],
     },

@@ -6,8 +6,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { createRequire } from 'node:module';
-import { toSvg, type Figure } from './figure.ts';
+import { Resvg } from '@resvg/resvg-js';
+import { toSvg, type Figure } from './figure.js';
 
 export interface PngOptions {
   /** Output width in pixels (height follows the aspect ratio). Default: twice the figure width. */
@@ -24,15 +24,8 @@ export interface Raster {
   png: Uint8Array;
 }
 
-type ResvgModule = typeof import('@resvg/resvg-js');
-let resvg: ResvgModule | undefined;
-function loadResvg(): ResvgModule {
-  return (resvg ??= createRequire(import.meta.url)('@resvg/resvg-js') as ResvgModule);
-}
-
 /** Render a figure with resvg: the PNG bytes and the raw RGBA pixels. */
 export function rasterize(fig: Figure, options: PngOptions = {}): Raster {
-  const { Resvg } = loadResvg();
   const r = new Resvg(toSvg(fig), {
     fitTo: { mode: 'width', value: Math.round(options.width ?? fig.width * 2) },
     background: options.background ?? 'white',
