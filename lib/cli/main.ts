@@ -3,6 +3,7 @@
  * and maps errors to exit codes (2: bad input or usage, naming file, line and field; 1: failure).
  */
 import { runAdvantages, ADVANTAGES_HELP } from './advantages.js';
+import { runData, DATA_HELP } from './data.js';
 import { runDemo, DEMO_HELP } from './demo.js';
 import { EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK, UsageError } from './io.js';
 import { runScore, SCORE_HELP } from './score.js';
@@ -14,6 +15,7 @@ type Verb = { run: (argv: string[]) => Promise<number>; help: string; summary: s
 export const VERBS: Record<string, Verb> = {
   score: { run: runScore, help: SCORE_HELP, summary: 'score rollouts with the GoLongRL rewards (JSONL in, JSONL out)' },
   advantages: { run: runAdvantages, help: ADVANTAGES_HELP, summary: 'replay advantage estimators over rollouts, step by step' },
+  data: { run: runData, help: DATA_HELP, summary: 'validate and profile GoLongRL datasets (JSONL/parquet), regenerate the SAMPLE, read rollout dumps' },
   demo: { run: runDemo, help: DEMO_HELP, summary: 'synthetic rollouts, real rewards, every estimator side by side (npm start)' },
   notebooks: { run: runNotebooks, help: NOTEBOOKS_HELP, summary: 'execute every notebook headless; any cell error fails (npm run notebooks)' },
   lab: { run: runLab, help: LAB_HELP, summary: 'start Jupyter with the repo-local TypeScript kernel (npm run lab)' },
