@@ -3,21 +3,14 @@
  * capability, advantages per task and estimator, training curves, per-task bars) but generated
  * here from `Rng` alone, so a snapshot changes only when the plotting code does.
  */
+import { ESTIMATOR_CONFIGS } from '../../lib/advantage/compare.js';
+import { CAPABILITIES } from '../../lib/rewards/capabilities.js';
 import { Rng } from '../../lib/util/random.js';
 
-export const CAPABILITIES = [
-  'precise_retrieval',
-  'comprehension',
-  'exhaustive_retrieval',
-  'numerical_reasoning',
-  'structured_extraction',
-  'structured_matching',
-  'graded_ranking',
-  'sequence_ordering',
-  'summarization',
-] as const;
+export { CAPABILITIES };
 
-export const ESTIMATORS = ['GRPO', 'Dr. GRPO', 'TMN', 'TMN-Reweight', 'QwenLong task'] as const;
+/** The labels of the five estimator settings compared everywhere (lib/advantage/compare.ts). */
+export const ESTIMATORS = ESTIMATOR_CONFIGS.map((c) => c.label);
 
 /** Prompt lengths (tokens, log-normal, a different typical length per capability). */
 export function promptLengths(seed = 1): { capability: string; prompt_tokens: number }[] {
