@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { executeNotebook, findJupyter, INSTALL_HINT, listNotebooks, repoRoot, writeKernelSpec, type NotebookRun } from '../notebook/jupyter.js';
+import { executeNotebook, findJupyter, INSTALL_HINT, listNotebooks, repoRoot, SERVER_HINT, writeKernelSpec, type NotebookRun } from '../notebook/jupyter.js';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from './io.js';
 
 export const NOTEBOOKS_HELP = `golongrl notebooks [--output-dir DIR] [--only NAME] [--json]
@@ -70,8 +70,9 @@ export async function runLab(argv: string[]): Promise<number> {
   const info = findJupyter();
   const root = repoRoot();
   if (!info || !info.server) {
-    if (values.json) process.stdout.write(JSON.stringify({ ok: false, jupyter: info, hint: INSTALL_HINT }) + '\n');
-    else process.stderr.write((info ? 'nbconvert is installed but no notebook server (jupyter lab / notebook).\n' : '') + INSTALL_HINT + '\n');
+    const hint = info ? SERVER_HINT : INSTALL_HINT;
+    if (values.json) process.stdout.write(JSON.stringify({ ok: false, jupyter: info, hint }) + '\n');
+    else process.stderr.write(hint + '\n');
     return EXIT_FAILURE;
   }
   const jupyterPath = writeKernelSpec(root);

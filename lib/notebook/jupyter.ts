@@ -27,6 +27,11 @@ export interface JupyterInfo {
   server: 'lab' | 'notebook' | null;
 }
 
+export const SERVER_HINT =
+  'Jupyter can execute notebooks here (nbconvert is installed) but has no notebook server for the UI. On Debian/Ubuntu:\n' +
+  '  sudo apt-get install -y --no-install-recommends jupyter-notebook\n' +
+  "or: pip install jupyterlab. Headless execution works already: 'npm run notebooks'.";
+
 export const INSTALL_HINT =
   'Jupyter was not found. On Debian/Ubuntu:\n' +
   '  sudo apt-get install -y --no-install-recommends jupyter-nbconvert python3-nbclient jupyter-client jupyter-core\n' +

@@ -62,3 +62,14 @@ describe.skipIf(!jupyter)('headless execution (Jupyter nbclient + tslab)', () =>
     expect(r.failure?.error).toContain('boom');
   }, 180_000);
 });
+
+describe.skipIf(jupyter?.server !== null)('golongrl lab without a notebook server', () => {
+  it('says how to install one and exits 1 (it never starts anything)', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const r = spawnSync(process.execPath, [join(root, 'bin', 'golongrl.mjs'), 'lab', '--json'], { encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    const out = JSON.parse(r.stdout);
+    expect(out.ok).toBe(false);
+    expect(out.hint).toMatch(jupyter ? /jupyter-notebook/ : /jupyter-nbconvert/);
+  });
+});
