@@ -8,6 +8,7 @@ import { runDemo, DEMO_HELP } from './demo.js';
 import { EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK, UsageError } from './io.js';
 import { runScore, SCORE_HELP } from './score.js';
 import { LAB_HELP, NOTEBOOKS_HELP, runLab, runNotebooks } from './notebooks.js';
+import { runTrain, TRAIN_HELP } from './train.js';
 import { InputError } from '../util/jsonl.js';
 
 type Verb = { run: (argv: string[]) => Promise<number>; help: string; summary: string };
@@ -18,6 +19,7 @@ export const VERBS: Record<string, Verb> = {
   data: { run: runData, help: DATA_HELP, summary: 'validate and profile GoLongRL datasets (JSONL/parquet), regenerate the SAMPLE, read rollout dumps' },
   demo: { run: runDemo, help: DEMO_HELP, summary: 'synthetic rollouts, real rewards, every estimator side by side (npm start)' },
   notebooks: { run: runNotebooks, help: NOTEBOOKS_HELP, summary: 'execute every notebook headless; any cell error fails (npm run notebooks)' },
+  train: { run: runTrain, help: TRAIN_HELP, summary: 'train the tiny tfjs policy with GRPO on the synthetic suite (metrics, checkpoints, resume)' },
   lab: { run: runLab, help: LAB_HELP, summary: 'start Jupyter with the repo-local TypeScript kernel (npm run lab)' },
 };
 

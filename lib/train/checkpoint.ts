@@ -1,0 +1,195 @@
+/**
+ * Checkpoints in verl's layout (GOLONGRL.md §D), under a run directory:
+ *
+ *   <runDir>/
+ *     latest_checkpointed_iteration.txt     the global step of the newest COMPLETE checkpoint, as text
+ *     global_step_<N>/
+ *       data.json                           data position (verl: data.pt, the dataloader state)
+ *       actor/
+ *         model.json                        manifest: variable names, shapes, offsets (in floats)
+ *         model.bin                         all weights, little-endian Float32, manifest order
+ *         optim.json                        Adam: iteration, betas, epsilon, lr, weight decay, names
+ *         optim.bin                         Adam first moments then second moments, little-endian Float32
+ *         extra_state.json                  RNG state (verl: extra_state_*.pt)
+ *
+ * Writing is crash-safe: the step directory is written in full under `global_step_<N>.tmp-<pid>` and
+ * renamed into place; only then is `latest_checkpointed_iteration.txt` replaced (temporary file +
+ * rename). A process killed at any point leaves the previous checkpoint as "latest". Rotation
+ * (`keepLast`) removes the oldest `global_step_*` directories after the latest file is written.
+ *
+ * RNG state: the trainer derives every random stream from (seed, step, purpose) (a counter-based
+ * derivation, see trainer.ts), so the RNG state IS (seed, step); extra_state.json records both.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const LATEST_FILE = 'latest_checkpointed_iteration.txt';
+
+export interface AdamState {
+  /** Number of updates applied (t in the bias corrections). */
+  iteration: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  lr: number;
+  weightDecay: number;
+  /** First moments, one per variable in `CheckpointState.names` order. */
+  m: Float32Array[];
+  /** Second moments, same order. */
+  v: Float32Array[];
+}
+
+export interface CheckpointState {
+  /** Global step (number of updates done). */
+  step: number;
+  /** Variable names, in the order of `weights`. */
+  names: string[];
+  shapes: number[][];
+  weights: Float32Array[];
+  optimizer: AdamState;
+  /** RNG state and anything else the trainer needs (JSON). */
+  extra: Record<string, unknown>;
+  /** Data position (JSON). */
+  data: Record<string, unknown>;
+}
+
+export function stepDir(runDir: string, step: number): string {
+  return join(runDir, `global_step_${step}`);
+}
+
+function concatF32(arrays: readonly Float32Array[]): Buffer {
+  const total = arrays.reduce((a, x) => a + x.length, 0);
+  const buf = Buffer.alloc(total * 4);
+  let off = 0;
+  for (const a of arrays) {
+    for (let i = 0; i < a.length; i++) buf.writeFloatLE(a[i], (off + i) * 4);
+    off += a.length;
+  }
+  return buf;
+}
+
+function splitF32(buf: Buffer, sizes: readonly number[], what: string): Float32Array[] {
+  const total = sizes.reduce((a, x) => a + x, 0);
+  if (buf.length !== total * 4) throw new Error(`${what}: expected ${total * 4} bytes, found ${buf.length}`);
+  const out: Float32Array[] = [];
+  let off = 0;
+  for (const n of sizes) {
+    const a = new Float32Array(n);
+    for (let i = 0; i < n; i++) a[i] = buf.readFloatLE((off + i) * 4);
+    out.push(a);
+    off += n;
+  }
+  return out;
+}
+
+function writeAtomic(path: string, data: string | Buffer): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, path);
+}
+
+/**
+ * Write `global_step_<N>/` completely (via a temporary directory and a rename). Does NOT mark it
+ * latest: `saveCheckpoint` does that afterwards.
+ */
+export function writeStepDir(runDir: string, state: CheckpointState): string {
+  const { names, shapes, weights, optimizer: opt } = state;
+  if (shapes.length !== names.length || weights.length !== names.length || opt.m.length !== names.length || opt.v.length !== names.length)
+    throw new Error('checkpoint: names, shapes, weights and optimizer moments must have the same length');
+  mkdirSync(runDir, { recursive: true });
+  const final = stepDir(runDir, state.step);
+  const tmp = `${final}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  const actor = join(tmp, 'actor');
+  mkdirSync(actor, { recursive: true });
+  const sizes = weights.map((w) => w.length);
+  let off = 0;
+  const entries = names.map((name, i) => {
+    const e = { name, shape: shapes[i], offset: off, size: sizes[i] };
+    off += sizes[i];
+    return e;
+  });
+  writeFileSync(join(actor, 'model.json'), JSON.stringify({ format: 'float32-le', file: 'model.bin', variables: entries }, null, 1));
+  writeFileSync(join(actor, 'model.bin'), concatF32(weights));
+  writeFileSync(
+    join(actor, 'optim.json'),
+    JSON.stringify({ type: 'adam', file: 'optim.bin', layout: 'm[names] then v[names]', iteration: opt.iteration, beta1: opt.beta1, beta2: opt.beta2, epsilon: opt.epsilon, lr: opt.lr, weightDecay: opt.weightDecay, names }, null, 1),
+  );
+  writeFileSync(join(actor, 'optim.bin'), concatF32([...opt.m, ...opt.v]));
+  writeFileSync(join(actor, 'extra_state.json'), JSON.stringify(state.extra, null, 1));
+  writeFileSync(join(tmp, 'data.json'), JSON.stringify({ step: state.step, ...state.data }, null, 1));
+  rmSync(final, { recursive: true, force: true });
+  renameSync(tmp, final);
+  return final;
+}
+
+/** Replace `latest_checkpointed_iteration.txt` (atomically). */
+export function markLatest(runDir: string, step: number): void {
+  writeAtomic(join(runDir, LATEST_FILE), String(step));
+}
+
+/** Steps of the `global_step_*` directories present (complete or not marked), ascending. */
+export function listCheckpoints(runDir: string): number[] {
+  if (!existsSync(runDir)) return [];
+  return readdirSync(runDir)
+    .map((d) => /^global_step_(\d+)$/.exec(d))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => Number(m[1]))
+    .sort((a, b) => a - b);
+}
+
+/** The step in `latest_checkpointed_iteration.txt`, or null when there is none (or its directory is gone). */
+export function latestCheckpointStep(runDir: string): number | null {
+  const f = join(runDir, LATEST_FILE);
+  if (!existsSync(f)) return null;
+  const step = Number(readFileSync(f, 'utf8').trim());
+  if (!Number.isInteger(step) || step < 0) throw new Error(`${f}: not a step number`);
+  return existsSync(join(stepDir(runDir, step), 'data.json')) ? step : null;
+}
+
+/**
+ * Keep the `keepLast` newest checkpoints at or below the latest one; remove older ones and stale
+ * temporary directories. Directories above the latest step (written but never marked) are removed too.
+ */
+export function rotateCheckpoints(runDir: string, keepLast: number): number[] {
+  const latest = latestCheckpointStep(runDir);
+  if (existsSync(runDir))
+    for (const d of readdirSync(runDir)) if (/^global_step_\d+\.tmp-\d+$/.test(d)) rmSync(join(runDir, d), { recursive: true, force: true });
+  if (latest === null) return [];
+  const all = listCheckpoints(runDir);
+  const complete = all.filter((s) => s <= latest);
+  const remove = [...all.filter((s) => s > latest), ...(keepLast > 0 ? complete.slice(0, Math.max(0, complete.length - keepLast)) : [])];
+  for (const s of remove) rmSync(stepDir(runDir, s), { recursive: true, force: true });
+  return remove;
+}
+
+/** Write a checkpoint, mark it latest, then rotate (keepLast ≤ 0 keeps everything). */
+export function saveCheckpoint(runDir: string, state: CheckpointState, opts: { keepLast?: number } = {}): string {
+  const dir = writeStepDir(runDir, state);
+  markLatest(runDir, state.step);
+  rotateCheckpoints(runDir, opts.keepLast ?? 0);
+  return dir;
+}
+
+/** Read `global_step_<step>/` back. */
+export function loadCheckpoint(runDir: string, step: number): CheckpointState {
+  const dir = stepDir(runDir, step);
+  const actor = join(dir, 'actor');
+  const manifest = JSON.parse(readFileSync(join(actor, 'model.json'), 'utf8')) as { variables: { name: string; shape: number[]; size: number }[] };
+  const vars = manifest.variables;
+  const sizes = vars.map((v) => v.size);
+  const weights = splitF32(readFileSync(join(actor, 'model.bin')), sizes, join(actor, 'model.bin'));
+  const o = JSON.parse(readFileSync(join(actor, 'optim.json'), 'utf8')) as Omit<AdamState, 'm' | 'v'> & { names: string[] };
+  const mv = splitF32(readFileSync(join(actor, 'optim.bin')), [...sizes, ...sizes], join(actor, 'optim.bin'));
+  const extra = JSON.parse(readFileSync(join(actor, 'extra_state.json'), 'utf8')) as Record<string, unknown>;
+  const data = JSON.parse(readFileSync(join(dir, 'data.json'), 'utf8')) as Record<string, unknown>;
+  return {
+    step,
+    names: vars.map((v) => v.name),
+    shapes: vars.map((v) => v.shape),
+    weights,
+    optimizer: { iteration: o.iteration, beta1: o.beta1, beta2: o.beta2, epsilon: o.epsilon, lr: o.lr, weightDecay: o.weightDecay, m: mv.slice(0, vars.length), v: mv.slice(vars.length) },
+    extra,
+    data,
+  };
+}
