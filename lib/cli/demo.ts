@@ -1,5 +1,5 @@
 /**
- * `golongrl demo` — the embedded default behind `npm start` until the local trainer lands:
+ * `golongrl demo` — no training, seconds (`npm start` runs `golongrl compare` now):
  * generate a synthetic heterogeneous batch (9 capability types, real reward scorers), then show
  * what each advantage estimator does to it, task by task. Writes the batch and the per-row
  * advantages under `runs/demo-<timestamp>/` so the CLI commands it prints can replay them.

@@ -48,6 +48,7 @@ export class Progress {
     private readonly label: string,
     private readonly total?: number,
     force = false,
+    private readonly unit = 'rows',
   ) {
     this.enabled = force || Boolean(process.stderr.isTTY);
   }
@@ -68,7 +69,7 @@ export class Progress {
       const fill = Math.round(frac * w);
       bar = `[${'#'.repeat(fill)}${'.'.repeat(w - fill)}] ${(frac * 100).toFixed(0)}% `;
     }
-    process.stderr.write(`\r${this.label} ${bar}${done} rows, ${rate}/s   `);
+    process.stderr.write(`\r${this.label} ${bar}${done} ${this.unit}, ${rate}/s   `);
   }
   done(n: number): void {
     if (!this.enabled) return;

@@ -3,6 +3,7 @@
  * and maps errors to exit codes (2: bad input or usage, naming file, line and field; 1: failure).
  */
 import { runAdvantages, ADVANTAGES_HELP } from './advantages.js';
+import { runCompare, COMPARE_HELP } from './compare.js';
 import { runData, DATA_HELP } from './data.js';
 import { runDemo, DEMO_HELP } from './demo.js';
 import { EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK, UsageError } from './io.js';
@@ -17,9 +18,10 @@ export const VERBS: Record<string, Verb> = {
   score: { run: runScore, help: SCORE_HELP, summary: 'score rollouts with the GoLongRL rewards (JSONL in, JSONL out)' },
   advantages: { run: runAdvantages, help: ADVANTAGES_HELP, summary: 'replay advantage estimators over rollouts, step by step' },
   data: { run: runData, help: DATA_HELP, summary: 'validate and profile GoLongRL datasets (JSONL/parquet), regenerate the SAMPLE, read rollout dumps' },
-  demo: { run: runDemo, help: DEMO_HELP, summary: 'synthetic rollouts, real rewards, every estimator side by side (npm start)' },
+  demo: { run: runDemo, help: DEMO_HELP, summary: 'synthetic rollouts, real rewards, every estimator side by side' },
   notebooks: { run: runNotebooks, help: NOTEBOOKS_HELP, summary: 'execute every notebook headless; any cell error fails (npm run notebooks)' },
   train: { run: runTrain, help: TRAIN_HELP, summary: 'train the tiny tfjs policy with GRPO on the synthetic suite (metrics, checkpoints, resume)' },
+  compare: { run: runCompare, help: COMPARE_HELP, summary: 'the main job: GRPO vs TMN-Reweight over seeds, held-out eval, HTML/PNG/CSV report (npm start)' },
   lab: { run: runLab, help: LAB_HELP, summary: 'start Jupyter with the repo-local TypeScript kernel (npm run lab)' },
 };
 

@@ -1,5 +1,5 @@
 /**
- * `golongrl demo` (what `npm start` runs): synthetic rollouts scored by the real rewards, five
+ * `golongrl demo`: synthetic rollouts scored by the real rewards, five
  * estimator settings — and its files replay through `golongrl advantages` to the same numbers.
  */
 import { spawnSync } from 'node:child_process';
