@@ -6,7 +6,8 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { selectBackend, type BackendName } from '../train/backend.js';
-import { COMPARE_CONFIGS, runComparison, summaryTable, textTable, writeReport } from '../train/report.js';
+import { COMPARE_CONFIGS, runComparison, summaryTable, writeReport } from '../train/report.js';
+import { textTable } from '../util/table.js';
 import { getRecipe, TRAIN_RECIPES } from '../train/trainer.js';
 import { EXIT_OK, Progress, UsageError } from './io.js';
 

@@ -9,6 +9,7 @@
  * Errors follow the other verbs: a bad row exits 2 naming file, line (JSONL) or row (parquet) and
  * field, unless `--skip-bad FILE` quarantines it. See docs/data.md.
  */
+import { textTable } from '../util/table.js';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -121,11 +122,6 @@ function statsCells(s: LengthStats | null): string[] {
   return [s.min, s.p50, s.p90, s.max].map((x) => String(Math.round(x)));
 }
 
-function table(header: string[], rows: string[][]): string {
-  const w = header.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j].length)));
-  const fmt = (r: string[]) => r.map((c, j) => (j === 0 ? c.padEnd(w[j]) : c.padStart(w[j]))).join('  ');
-  return [fmt(header), w.map((x) => '-'.repeat(x)).join('  '), ...rows.map(fmt)].join('\n');
-}
 
 export function formatProfile(p: DataProfile): string {
   const unit = p.token_mode === 'exact' ? 'tokens' : 'chars';
@@ -138,9 +134,9 @@ export function formatProfile(p: DataProfile): string {
       ? `prompt length in Qwen3 tokens of the chat-templated prompt` + (p.cache ? ` (cache: ${p.cache.hits} hits, ${p.cache.misses} misses)` : '') + `; ${p.over_max_prompt} rows over max_prompt_length ${p.max_prompt_tokens}`
       : 'prompt length in characters of the chat-templated prompt (--tokens exact for Qwen3 tokens)',
     '',
-    table(['capability', 'rows', 'reward', `min ${unit}`, 'p50', 'p90', 'max'], capRows),
+    textTable(['capability', 'rows', 'reward', `min ${unit}`, 'p50', 'p90', 'max'], capRows),
     '',
-    table(['reward_mode (extra_info)', 'rows', 'reward', `min ${unit}`, 'p50', 'p90', 'max'], modeRows),
+    textTable(['reward_mode (extra_info)', 'rows', 'reward', `min ${unit}`, 'p50', 'p90', 'max'], modeRows),
     '',
     `data sources: ${Object.entries(p.by_data_source).map(([k, n]) => `${k} ${n}`).join(', ')}`,
     `abilities: ${Object.entries(p.by_ability).map(([k, n]) => `${k} ${n}`).join(', ')}`,

@@ -4,6 +4,7 @@
  * what each advantage estimator does to it, task by task. Writes the batch and the per-row
  * advantages under `runs/demo-<timestamp>/` so the CLI commands it prints can replay them.
  */
+import { textTable } from '../util/table.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -22,11 +23,9 @@ GoLongRL rewards, then advantages under grpo, Dr. GRPO, tmn_grpo, TMN-Reweight a
   --out DIR     output folder (default runs/demo-<timestamp>)
   --json        print the result tables as one JSON object on stdout`;
 
+/** Text columns left, numbers right, every number with 3 decimals. */
 function table(header: string[], rows: (string | number)[][]): string {
-  const cells = [header, ...rows.map((r) => r.map((c) => (typeof c === 'number' ? c.toFixed(3) : c)))];
-  const w = header.map((_, j) => Math.max(...cells.map((r) => String(r[j]).length)));
-  const left = header.map((_, j) => rows.length > 0 && typeof rows[0][j] === 'string');
-  return cells.map((r, i) => r.map((c, j) => (left[j] ? String(c).padEnd(w[j]) : String(c).padStart(w[j]))).join('  ') + (i === 0 ? '\n' + w.map((x) => '-'.repeat(x)).join('  ') : '')).join('\n');
+  return textTable(header, rows, { left: (j) => rows.length > 0 && typeof rows[0][j] === 'string', formatNumber: (x) => x.toFixed(3) });
 }
 
 export async function runDemo(argv: string[]): Promise<number> {

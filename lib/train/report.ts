@@ -233,11 +233,6 @@ export function summaryTable(r: CompareResult): { header: string[]; rows: (strin
   return { header, rows };
 }
 
-export function textTable(header: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
-  const cells = [header.map(String), ...rows.map((r) => r.map((c) => (typeof c === 'number' ? (Number.isInteger(c) ? String(c) : c.toFixed(3)) : c)))];
-  const w = header.map((_, j) => Math.max(...cells.map((r) => r[j].length)));
-  return cells.map((r, i) => r.map((c, j) => (j === 0 ? c.padEnd(w[j]) : c.padStart(w[j]))).join('  ') + (i === 0 ? '\n' + w.map((x) => '-'.repeat(x)).join('  ') : '')).join('\n');
-}
 
 // ───────────────────────────── the report ─────────────────────────────
 
