@@ -5,6 +5,9 @@
  * The moving mean is centred (`anchor: "middle"`) and not strict, so the smoothed line spans the
  * whole run: near the ends it averages the points that exist. Missing y values (NaN, null) break
  * the raw line and are ignored by the mean; rows whose x is not a finite number are skipped.
+ * `dots: true` also marks every raw point, so a series with isolated points (a task whose groups were
+ * rarely kept) is visible rather than a one-pixel line. The series channel is passed as Plot's `z`
+ * explicitly: with sparse facets Plot's implicit-z cardinality heuristic would otherwise warn (⚠).
  */
 import type * as PlotTypes from '@observablehq/plot';
 import { Plot } from './plot_runtime.cjs';
@@ -25,6 +28,8 @@ export interface SmoothedCurvesOptions<T> {
   anchor?: 'start' | 'middle' | 'end';
   /** Draw the raw series faintly under the smoothed one (default true). */
   raw?: boolean;
+  /** Mark every raw point with a small dot (default false). */
+  dots?: boolean;
   title?: string;
   subtitle?: string;
   xLabel?: string;
@@ -70,12 +75,13 @@ export function smoothedCurves<T>(rows: readonly T[], options: SmoothedCurvesOpt
   const channels = {
     x: 'x',
     y: 'y',
-    ...(getS ? { stroke: 's' } : { stroke: '#4269d0' }),
+    ...(getS ? { stroke: 's', z: 's' } : { stroke: '#4269d0', z: null }),
     ...(grid ? { fx: 'fx', fy: 'fy' } : {}),
   };
   const k = Math.max(1, Math.round(options.window ?? 10));
   const marks: PlotTypes.Markish[] = [Plot.frame({ stroke: '#ddd' })];
   if (options.raw ?? true) marks.push(Plot.lineY(data, { ...channels, strokeOpacity: 0.22, strokeWidth: 1 }));
+  if (options.dots) marks.push(Plot.dot(data.filter((p) => Number.isFinite(p.y)), { ...channels, r: 1.8, strokeWidth: 1.2 }));
   marks.push(Plot.lineY(data, Plot.windowY({ k, reduce: 'mean', anchor: options.anchor ?? 'middle', strict: false }, { ...channels, strokeWidth: 2 })));
   if (grid) marks.push(facetLabels(grid));
 

@@ -5,10 +5,12 @@
  * `@tensorflow/tfjs-node` (both register the 'tensorflow' backend), then WebAssembly
  * (`@tensorflow/tfjs-backend-wasm`, a dependency of this repo), then tfjs's pure-JS 'cpu' backend.
  *
- * The native packages are NOT dependencies of golongrl-lab: they are loaded with a guarded
- * `require` built by `createRequire(process.cwd() + '/')` (lib/ never uses `import.meta`, so that it
- * also loads as CommonJS in the tslab kernel). A missing or broken package is reported in `reason`
- * and the next backend is tried.
+ * `@tensorflow/tfjs-node-gpu` is an optionalDependency of golongrl-lab: npm installs it where its
+ * install script can fetch libtensorflow (a GPU host with internet), and skips it where it cannot (this
+ * project's offline CI: the install fails, npm leaves it out and `npm ci` still succeeds). Native
+ * packages are loaded with a guarded `require` built by `createRequire(process.cwd() + '/')` (lib/
+ * never uses `import.meta`, so that it also loads as CommonJS in the tslab kernel). A missing or broken
+ * package is reported in `reason` and the next backend is tried.
  */
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';

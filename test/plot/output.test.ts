@@ -121,3 +121,28 @@ describe('determinism', () => {
     expect(normalizeSvg('<svg class="plot-d6a7b5"/>')).toBe('<svg class="plot-d6a7b5"/>');
   });
 });
+
+describe('sparse series', () => {
+  // A task whose groups were kept at one or two steps only (the compare report's rarely-kept tasks).
+  const rows = [
+    ...[1, 2, 3, 4, 5, 6].map((step) => ({ step, reward: 0.1 * step, run: 'GRPO', task: 'dense' })),
+    { step: 3, reward: 0.25, run: 'GRPO', task: 'sparse' },
+    { step: 5, reward: 0.25, run: 'TMN', task: 'sparse' },
+  ];
+
+  it("draws no Plot warning marker and, with dots, one circle per raw point", () => {
+    const warnings: unknown[][] = [];
+    const orig = console.warn;
+    console.warn = (...a: unknown[]) => void warnings.push(a);
+    try {
+      const svg = smoothedCurves(rows, { x: 'step', y: 'reward', stroke: 'run', facet: 'task', window: 3, dots: true }).svg;
+      expect(warnings).toEqual([]);
+      expect(svg).not.toContain('⚠');
+      expect(svg.match(/<circle /g)?.length).toBe(rows.length);
+      const plain = smoothedCurves(rows, { x: 'step', y: 'reward', stroke: 'run', facet: 'task', window: 3 }).svg;
+      expect(plain).not.toContain('<circle ');
+    } finally {
+      console.warn = orig;
+    }
+  });
+});
