@@ -1,0 +1,102 @@
+/**
+ * Secrets (WANDB_API_KEY, judge API keys) for cluster jobs. They travel only through the environment:
+ * `loadSecretEnv` reads them from the submitting process's environment or from a dotenv-style file that
+ * must have mode 0600 (owner read/write only — the rule `ssh` applies to private keys); `redact` scrubs
+ * known values from any line before it is logged; `assertNoSecrets` is the check tests (and backends) run
+ * on every generated artifact — scripts, argv, job records — that no secret value appears in it.
+ *
+ * Env-file format (a strict subset of dotenv): one `NAME=value` per line; blank lines and `#` comments
+ * are skipped; an optional leading `export `; the value may be wrapped in '…' or "…" (no escapes, no
+ * interpolation). Anything else is an error naming the file and line. Values are never echoed in errors.
+ */
+import { readFileSync, statSync } from 'node:fs';
+
+export class SecretError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SecretError';
+  }
+}
+
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Parses an env file (after checking its mode); returns name → value. */
+export function readEnvFile(path: string): Record<string, string> {
+  let st;
+  try {
+    st = statSync(path);
+  } catch (e) {
+    throw new SecretError(`${path}: cannot read env file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  if (!st.isFile()) throw new SecretError(`${path}: env file is not a regular file`);
+  const mode = st.mode & 0o777;
+  if (process.platform !== 'win32' && mode !== 0o600)
+    throw new SecretError(`${path}: env file has mode ${mode.toString(8).padStart(4, '0')}; secrets files must have mode 0600 (run: chmod 600 ${path})`);
+  const text = readFileSync(path, 'utf8');
+  const out: Record<string, string> = {};
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const m = /^(?:export\s+)?([^=\s]+)\s*=\s*(.*)$/.exec(line);
+    if (!m) throw new SecretError(`${path}:${i + 1}: malformed line (expected NAME=value)`);
+    const name = m[1];
+    if (!NAME.test(name)) throw new SecretError(`${path}:${i + 1}: '${name}' is not a valid variable name`);
+    let value = m[2];
+    const q = value[0];
+    if (q === '"' || q === "'") {
+      if (value.length < 2 || value[value.length - 1] !== q) throw new SecretError(`${path}:${i + 1}: ${name}: unterminated ${q === '"' ? 'double' : 'single'} quote`);
+      value = value.slice(1, -1);
+    } else if (/\s#/.test(value)) {
+      value = value.replace(/\s+#.*$/, '');
+    }
+    out[name] = value;
+  }
+  return out;
+}
+
+/**
+ * The values of `names`: from `env` (default process.env) first, else from `envFile`. Throws naming every
+ * missing secret (names only). An env file is read (and its mode checked) only when given.
+ */
+export function loadSecretEnv(names: readonly string[], opts: { envFile?: string; env?: NodeJS.ProcessEnv } = {}): Record<string, string> {
+  const env = opts.env ?? process.env;
+  for (const n of names) if (!NAME.test(n)) throw new SecretError(`'${n}' is not a valid secret name`);
+  const file = opts.envFile !== undefined ? readEnvFile(opts.envFile) : {};
+  const out: Record<string, string> = {};
+  const missing: string[] = [];
+  for (const n of names) {
+    const v = env[n] !== undefined && env[n] !== '' ? env[n] : file[n];
+    if (v === undefined || v === '') missing.push(n);
+    else out[n] = v;
+  }
+  if (missing.length)
+    throw new SecretError(
+      `missing secret${missing.length > 1 ? 's' : ''} ${missing.join(', ')}: set ${missing.length > 1 ? 'them' : 'it'} in the environment${opts.envFile !== undefined ? ` or in ${opts.envFile}` : ' or pass an env file (mode 0600)'}`,
+    );
+  return out;
+}
+
+/** Replaces every occurrence of each secret value (longest first; values shorter than 4 characters are refused) with `***`. */
+export function redact(text: string, secretValues: readonly string[]): string {
+  const vals = [...new Set(secretValues.filter((v) => v !== ''))].sort((a, b) => b.length - a.length);
+  for (const v of vals) if (v.length < 4) throw new SecretError(`refusing to redact a secret shorter than 4 characters (it would scrub ordinary text)`);
+  let out = text;
+  for (const v of vals) out = out.split(v).join('***');
+  return out;
+}
+
+/**
+ * Throws if any secret value occurs in `artifact` (a generated script, an argv, a record): the error names
+ * the artifact and the secret's NAME, never its value. Accepts strings, arrays and JSON-able objects.
+ */
+export function assertNoSecrets(artifact: unknown, secrets: Readonly<Record<string, string>>, what = 'artifact'): void {
+  const text = typeof artifact === 'string' ? artifact : JSON.stringify(artifact);
+  for (const [name, value] of Object.entries(secrets)) {
+    if (value === '') continue;
+    if (text.includes(value)) throw new SecretError(`${what} contains the value of secret ${name}`);
+    // Also the forms a value takes after JSON or shell quoting.
+    const json = JSON.stringify(value).slice(1, -1);
+    if (json !== value && text.includes(json)) throw new SecretError(`${what} contains the (JSON-escaped) value of secret ${name}`);
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * lib/cluster/secrets.ts on real files: env files must have mode 0600 (the error names file and mode),
+ * malformed lines are reported with file:line, values come from the environment first, errors never carry
+ * a secret value, `redact` scrubs log lines, `assertNoSecrets` catches a value in any artifact — and a real
+ * child process receives a secret through its environment only (its argv, read back from /proc, is clean).
+ */
+import { spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { assertNoSecrets, loadSecretEnv, readEnvFile, redact, SecretError } from '../../lib/cluster/secrets.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'secrets-'));
+function envFile(name: string, text: string, mode = 0o600): string {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  chmodSync(p, mode);
+  return p;
+}
+
+const WANDB = 'wandb_v1_0123456789abcdefXYZ';
+const JUDGE = 'sk-judge-"quoted"-9876';
+
+describe('env files', () => {
+  it('reads NAME=value lines: comments, blanks, export, quotes, inline comments', () => {
+    const p = envFile('ok.env', `# secrets\n\nexport WANDB_API_KEY=${WANDB}\nJUDGE_API_KEY='${JUDGE}'\nOTHER="a b # not a comment"\nPLAIN=x # comment\n`);
+    expect(readEnvFile(p)).toEqual({ WANDB_API_KEY: WANDB, JUDGE_API_KEY: JUDGE, OTHER: 'a b # not a comment', PLAIN: 'x' });
+    expect(loadSecretEnv(['WANDB_API_KEY', 'JUDGE_API_KEY'], { envFile: p, env: {} })).toEqual({ WANDB_API_KEY: WANDB, JUDGE_API_KEY: JUDGE });
+  });
+
+  it('refuses a file that is not mode 0600, naming file and mode', () => {
+    for (const mode of [0o644, 0o640, 0o400, 0o700]) {
+      const p = envFile(`m${mode.toString(8)}.env`, `WANDB_API_KEY=${WANDB}\n`, mode);
+      let err: Error | undefined;
+      try {
+        loadSecretEnv(['WANDB_API_KEY'], { envFile: p, env: {} });
+      } catch (e) {
+        err = e as Error;
+      }
+      expect(err).toBeInstanceOf(SecretError);
+      expect(err?.message).toContain(`${p}: env file has mode 0${mode.toString(8)}; secrets files must have mode 0600`);
+      expect(err?.message).not.toContain(WANDB);
+    }
+  });
+
+  it('reports malformed lines with file:line and never echoes the value', () => {
+    const p = envFile('bad.env', `A=1\n\nthis line has no equals ${WANDB}\n`);
+    expect(() => readEnvFile(p)).toThrow(`${p}:3: malformed line (expected NAME=value)`);
+    try {
+      readEnvFile(p);
+    } catch (e) {
+      expect((e as Error).message).not.toContain(WANDB);
+    }
+    expect(() => readEnvFile(envFile('q.env', `X='${WANDB}\n`))).toThrow(/q\.env:1: X: unterminated single quote/);
+    expect(() => readEnvFile(envFile('n.env', `9X=1\n`))).toThrow(/n\.env:1: '9X' is not a valid variable name/);
+    expect(() => readEnvFile(join(dir, 'missing.env'))).toThrow(/missing\.env: cannot read env file \(ENOENT\)/);
+  });
+
+  it('the environment wins over the file; missing secrets are named (names only)', () => {
+    const p = envFile('both.env', `WANDB_API_KEY=from-file-value\n`);
+    expect(loadSecretEnv(['WANDB_API_KEY'], { envFile: p, env: { WANDB_API_KEY: WANDB } })).toEqual({ WANDB_API_KEY: WANDB });
+    expect(() => loadSecretEnv(['WANDB_API_KEY', 'JUDGE_API_KEY'], { envFile: p, env: {} })).toThrow(`missing secret JUDGE_API_KEY: set it in the environment or in ${p}`);
+    expect(() => loadSecretEnv(['A_KEY', 'B_KEY'], { env: {} })).toThrow('missing secrets A_KEY, B_KEY: set them in the environment or pass an env file (mode 0600)');
+    expect(() => loadSecretEnv(['bad name'], { env: {} })).toThrow(/not a valid secret name/);
+  });
+});
+
+describe('redact and assertNoSecrets', () => {
+  it('redact scrubs every occurrence, longest first', () => {
+    expect(redact(`key=${WANDB} again ${WANDB}; judge ${JUDGE}`, [WANDB, JUDGE])).toBe('key=*** again ***; judge ***');
+    expect(redact('abcdef-long and abcdef', ['abcdef', 'abcdef-long'])).toBe('*** and ***');
+    expect(() => redact('x', ['ab'])).toThrow(/shorter than 4/);
+  });
+
+  it('assertNoSecrets catches raw and JSON-escaped values, naming only the secret', () => {
+    const secrets = { WANDB_API_KEY: WANDB, JUDGE_API_KEY: JUDGE };
+    expect(() => assertNoSecrets(['python3', '-m', 'x', `+k=${WANDB}`], secrets, 'argv')).toThrow('argv contains the value of secret WANDB_API_KEY');
+    expect(() => assertNoSecrets({ env: { J: JUDGE } }, secrets, 'record')).toThrow(/record contains the \(JSON-escaped\) value of secret JUDGE_API_KEY/);
+    expect(() => assertNoSecrets('#!/bin/bash\nexport WANDB_API_KEY\n', secrets, 'script')).not.toThrow();
+  });
+
+  it('a real child process gets the secret through its environment only', async () => {
+    const secrets = loadSecretEnv(['WANDB_API_KEY'], { envFile: envFile('child.env', `WANDB_API_KEY=${WANDB}\n`), env: {} });
+    const argv = ['-e', 'setTimeout(() => { process.stdout.write(String(process.env.WANDB_API_KEY === process.argv[1] ? "" : "len=" + process.env.WANDB_API_KEY.length)) }, 300)', 'placeholder'];
+    assertNoSecrets(argv, secrets, 'argv');
+    const child = spawn(process.execPath, argv, { env: { ...process.env, ...secrets } });
+    let cmdline = '';
+    try {
+      cmdline = readFileSync(`/proc/${child.pid}/cmdline`, 'utf8');
+    } catch {
+      /* not Linux */
+    }
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    await new Promise((res) => child.on('close', res));
+    expect(out).toBe(`len=${WANDB.length}`);
+    if (cmdline) assertNoSecrets(cmdline, secrets, '/proc/<pid>/cmdline');
+  });
+});
