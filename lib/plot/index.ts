@@ -18,6 +18,8 @@ export { facetedHistogram } from './histogram.js';
 export type { FacetedHistogramOptions } from './histogram.js';
 export { smoothedCurves } from './curves.js';
 export type { SmoothedCurvesOptions } from './curves.js';
+export { bandCurves, gridOfFigures } from './bands.js';
+export type { BandCurvesOptions } from './bands.js';
 export { groupedBars } from './bars.js';
 export type { GroupedBarsOptions } from './bars.js';
 export { show, showTable, useDisplay, tableHtml, tableText, formatCell } from './display.js';
