@@ -10,6 +10,9 @@ import { EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK, UsageError } from './io.js';
 import { runScore, SCORE_HELP } from './score.js';
 import { LAB_HELP, NOTEBOOKS_HELP, runLab, runNotebooks } from './notebooks.js';
 import { runTrain, TRAIN_HELP } from './train.js';
+import { CURVES_HELP, runCurves } from './curves.js';
+import { runSubmit, SUBMIT_HELP } from './submit.js';
+import { CANCEL_HELP, LIST_HELP, LOGS_HELP, runCancel, runList, runLogs, runStatus, STATUS_HELP } from './jobs.js';
 import { InputError } from '../util/jsonl.js';
 
 type Verb = { run: (argv: string[]) => Promise<number>; help: string; summary: string };
@@ -23,6 +26,12 @@ export const VERBS: Record<string, Verb> = {
   train: { run: runTrain, help: TRAIN_HELP, summary: 'train the tiny tfjs policy with GRPO on the synthetic suite (metrics, checkpoints, resume)' },
   compare: { run: runCompare, help: COMPARE_HELP, summary: 'the main job: GRPO vs TMN-Reweight over seeds, held-out eval, HTML/PNG/CSV report (npm start)' },
   lab: { run: runLab, help: LAB_HELP, summary: 'start Jupyter with the repo-local TypeScript kernel (npm run lab)' },
+  submit: { run: runSubmit, help: SUBMIT_HELP, summary: 'submit a cluster recipe as a job (local | slurm | ray | skypilot), or --dry-run it' },
+  status: { run: runStatus, help: STATUS_HELP, summary: 'state of one job, or of every unfinished job (batched backend query)' },
+  logs: { run: runLogs, help: LOGS_HELP, summary: "print a job's log lines (--follow until it ends)" },
+  cancel: { run: runCancel, help: CANCEL_HELP, summary: 'cancel a job' },
+  list: { run: runList, help: LIST_HELP, summary: 'every recorded job with its last known state' },
+  curves: { run: runCurves, help: CURVES_HELP, summary: 'training curves from TensorBoard / verl console / metrics JSONL logs: group by config, TensorBoard smoothing, mean ± std, PNG/CSV' },
 };
 
 export function usage(): string {

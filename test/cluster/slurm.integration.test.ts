@@ -1,0 +1,155 @@
+/**
+ * The Slurm backend against a REAL Slurm cluster (Debian's slurmctld + two slurmd, started and stopped here
+ * by test/cluster/slurm_harness.ts): the local trainer (`golongrl train --recipe tiny`) runs on both nodes
+ * through the command payload, held first so PENDING is really seen, then RUNNING and COMPLETED; its logs
+ * are read; another job is cancelled; a fresh attachJob re-attaches after a "restart"; job names, working
+ * directories, job folders and argv containing quotes, spaces, $(…), backticks and newlines inject nothing;
+ * a secret canary reaches the job through the environment and appears in no file the backend wrote.
+ *
+ * If Slurm is not installed the test FAILS (it does not skip): run .ci/run, which installs it.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseJobcomp } from '../../lib/cluster/backends/slurm.js';
+import { attachJob, submitJob, type JobHandle } from '../../lib/cluster/jobs.js';
+import { isTerminal, type JobSpec, type JobState } from '../../lib/cluster/types.js';
+import { startSlurm, type SlurmCluster } from './slurm_harness.js';
+
+const REPO = resolve('.');
+let cluster: SlurmCluster;
+const work = mkdtempSync(join(tmpdir(), 'golongrl-slurm-work-'));
+const poll = { initialDelayMs: 250, maxDelayMs: 1000 };
+
+beforeAll(async () => {
+  cluster = await startSlurm({ nodes: 2 });
+}, 60_000);
+
+afterAll(async () => {
+  await cluster?.stop();
+  rmSync(work, { recursive: true, force: true });
+}, 30_000);
+
+async function watchStates(job: JobHandle, timeoutMs: number, until: (s: JobState) => boolean = isTerminal): Promise<JobState[]> {
+  const seen: JobState[] = [];
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const s = await job.state();
+    if (seen.at(-1) !== s) seen.push(s);
+    if (until(s) || Date.now() > deadline) return seen;
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+function scontrolField(id: string, field: string): string {
+  const text = execFileSync('scontrol', ['show', 'job', '-o', id], { encoding: 'utf8' });
+  // JobName may hold spaces: read it up to the next known field.
+  if (field === 'JobName') return /JobName=(.*?) UserId=/.exec(text)?.[1] ?? '';
+  return new RegExp(`${field}=(\\S+)`).exec(text)?.[1] ?? '';
+}
+
+describe('slurm backend on a real two-node Slurm cluster', () => {
+  it('trainer on both nodes: PENDING (held) → RUNNING → COMPLETED, logs, re-attach', async () => {
+    const jobsDir = join(work, 'jobs');
+    const outRoot = join(work, 'train');
+    const spec: JobSpec = {
+      name: 'tiny trainer on 2 nodes',
+      recipe: 'tiny',
+      payload: {
+        kind: 'command',
+        perNode: true,
+        argv: [process.execPath, 'bin/golongrl.mjs', 'train', '--recipe', 'tiny', '--steps', '2', '--out', join(outRoot, 'node-{{node}}'), '--json'],
+        workdir: REPO,
+      },
+      resources: { nodes: 2, gpusPerNode: 0 },
+      env: { GOLONGRL_NOTE: 'integration' },
+      secretEnv: [],
+    };
+    const job = await submitJob(spec, 'slurm', { jobsDir, poll, backend: { slurm: { sbatchArgs: ['--hold'] } } });
+    expect(job.backendId).toMatch(/^\d+$/);
+    const pending = await watchStates(job, 5000, (s) => s === 'PENDING');
+    expect(pending.at(-1)).toBe('PENDING');
+    expect(scontrolField(job.backendId, 'Reason')).toBe('JobHeldUser');
+    execFileSync('scontrol', ['release', job.backendId]);
+    const seen = await watchStates(job, 60_000);
+    expect(['PENDING', ...seen]).toEqual(expect.arrayContaining(['PENDING', 'RUNNING', 'COMPLETED']));
+    expect(seen.at(-1)).toBe('COMPLETED');
+    expect(seen.indexOf('RUNNING')).toBeLessThan(seen.indexOf('COMPLETED'));
+
+    const lines: string[] = [];
+    for await (const l of job.logs()) lines.push(l);
+    const summaries = lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { out: string; final_step: number });
+    expect(summaries).toHaveLength(2);
+    expect(summaries.map((s) => s.final_step)).toEqual([2, 2]);
+    expect(summaries.map((s) => s.out).sort()).toEqual([join(outRoot, 'node-n1'), join(outRoot, 'node-n2')]);
+    for (const n of ['n1', 'n2']) expect(existsSync(join(outRoot, `node-${n}`, 'metrics.jsonl'))).toBe(true);
+    expect(lines.some((l) => l.startsWith('golongrl: payload exited with 0'))).toBe(true);
+
+    // "restart": a fresh handle from the record alone
+    const again = attachJob(job.id, { jobsDir, poll });
+    expect(again.backendId).toBe(job.backendId);
+    expect(await again.state()).toBe('COMPLETED');
+    expect(await again.wait({ timeoutMs: 5000 })).toBe('COMPLETED');
+  }, 90_000);
+
+  it('cancel: a running job ends CANCELLED', async () => {
+    const jobsDir = join(work, 'jobs');
+    const job = await submitJob(
+      { name: 'to cancel', payload: { kind: 'command', argv: ['sleep', '120'] }, resources: { nodes: 1, gpusPerNode: 0 }, env: {}, secretEnv: [] },
+      'slurm',
+      { jobsDir, poll },
+    );
+    const seen = await watchStates(job, 20_000, (s) => s === 'RUNNING' || isTerminal(s));
+    expect(seen.at(-1)).toBe('RUNNING');
+    await job.cancel();
+    expect(await job.wait({ timeoutMs: 20_000 })).toBe('CANCELLED');
+    expect(attachJob(job.id, { jobsDir }).lastState).toBe('CANCELLED');
+    await new Promise((r) => setTimeout(r, 500));
+    const comp = parseJobcomp(readFileSync(cluster.jobcompLog, 'utf8'), new Set([job.backendId]));
+    expect(comp.get(job.backendId)).toBe('CANCELLED');
+  }, 40_000);
+
+  it('names, paths and argv with quotes, spaces, $(), backticks and newlines inject nothing; secrets stay in the environment', async () => {
+    const pwned = join(work, 'PWNED');
+    const evil = `it's a "job" $(touch ${pwned}) \`touch ${pwned}\` ; touch ${pwned}\nline2 %j JobState=FAILED Partition=x`;
+    const evilDirName = `dir 'q' "d" $(touch ${pwned}) \`touch ${pwned}\``;
+    const workdir = join(work, evilDirName);
+    mkdirSync(workdir, { recursive: true });
+    const jobsDir = join(work, `jobs $(touch ${pwned}) 'x' "y" %u`);
+    const canary = 'CANARY-' + Math.random().toString(36).slice(2);
+    process.env.GOLONGRL_SLURM_CANARY = canary;
+    try {
+      const job = await submitJob(
+        {
+          name: evil,
+          payload: { kind: 'command', argv: ['/bin/sh', '-c', 'printf "%s|" "$@"; printf "secret-len=%s\\n" "${#GOLONGRL_SLURM_CANARY}"; pwd', 'sh', evil, '$(id)', "a'b\"c"], workdir },
+          resources: { nodes: 1, gpusPerNode: 0 },
+          env: { GOLONGRL_EVIL: evil },
+          secretEnv: ['GOLONGRL_SLURM_CANARY'],
+        },
+        'slurm',
+        { jobsDir, poll },
+      );
+      const name = scontrolField(job.backendId, 'JobName');
+      expect(await job.wait({ timeoutMs: 30_000 })).toBe('COMPLETED');
+      expect(existsSync(pwned)).toBe(false);
+      expect(readdirSync(work).filter((f) => f.includes('PWNED'))).toEqual([]);
+      // the name reached Slurm as one argv element: newline turned into a space, everything else kept
+      expect(name).toBe(evil.replace('\n', ' '));
+      const out = readFileSync(job.paths.stdout, 'utf8');
+      expect(out).toContain(`${evil}|$(id)|a'b"c|secret-len=${canary.length}\n${workdir}\n`);
+      // the secret value is in no file the backend wrote (script, record, logs)
+      for (const f of readdirSync(job.paths.dir)) expect(readFileSync(join(job.paths.dir, f), 'utf8')).not.toContain(canary);
+      expect(readFileSync(job.paths.script as string, 'utf8')).toContain('GOLONGRL_SLURM_CANARY');
+      // the job-completion log (the fallback once a job has left slurmctld's memory) is parsed right
+      // even though the name tries to fake a JobState field
+      await new Promise((r) => setTimeout(r, 500));
+      const comp = parseJobcomp(readFileSync(cluster.jobcompLog, 'utf8'), new Set([job.backendId]));
+      expect(comp.get(job.backendId)).toBe('COMPLETED');
+    } finally {
+      delete process.env.GOLONGRL_SLURM_CANARY;
+    }
+  }, 45_000);
+});
