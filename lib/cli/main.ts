@@ -11,6 +11,8 @@ import { runScore, SCORE_HELP } from './score.js';
 import { LAB_HELP, NOTEBOOKS_HELP, runLab, runNotebooks } from './notebooks.js';
 import { runTrain, TRAIN_HELP } from './train.js';
 import { CURVES_HELP, runCurves } from './curves.js';
+import { runEval, EVAL_HELP } from './eval.js';
+import { runResults, RESULTS_HELP } from './results.js';
 import { runSubmit, SUBMIT_HELP } from './submit.js';
 import { CANCEL_HELP, LIST_HELP, LOGS_HELP, runCancel, runList, runLogs, runStatus, STATUS_HELP } from './jobs.js';
 import { InputError } from '../util/jsonl.js';
@@ -31,6 +33,8 @@ export const VERBS: Record<string, Verb> = {
   logs: { run: runLogs, help: LOGS_HELP, summary: "print a job's log lines (--follow until it ends)" },
   cancel: { run: runCancel, help: CANCEL_HELP, summary: 'cancel a job' },
   list: { run: runList, help: LIST_HELP, summary: 'every recorded job with its last known state' },
+  eval: { run: runEval, help: EVAL_HELP, summary: 'watch a checkpoint dir, evaluate every complete checkpoint exactly once; re-score benchmark outputs' },
+  results: { run: runResults, help: RESULTS_HELP, summary: 'evaluation results database as a table (six-benchmark average per step)' },
   curves: { run: runCurves, help: CURVES_HELP, summary: 'training curves from TensorBoard / verl console / metrics JSONL logs: group by config, TensorBoard smoothing, mean ± std, PNG/CSV' },
 };
 

@@ -1,0 +1,264 @@
+/**
+ * `golongrl eval` — the checkpoint → evaluation loop (lib/eval/, docs/eval.md):
+ *   eval watch CKPT_DIR --run NAME     evaluate every complete checkpoint exactly once (results → SQLite)
+ *   eval checkpoint CKPT_DIR --step N  evaluate one local-trainer checkpoint (what the watcher's job runs)
+ *   eval score BENCH FILE              re-score saved benchmark outputs with our TypeScript scorers
+ *   eval spec BENCH --model DIR …      print the JobSpec that evaluates a model on one of the six benchmarks
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { selectBackend } from '../train/backend.js';
+import { BENCHMARK_IDS, evalJobSpec } from '../eval/benchmarks.js';
+import { evaluateLocalCheckpoint } from '../eval/local.js';
+import { ResultsDb } from '../eval/results_db.js';
+import { inlineRunner, jobRunner } from '../eval/runners.js';
+import { rescoreMrcr, type MrcrRecord } from '../eval/scorers/mrcr.js';
+import { summarizeDocMath, type DocMathSample } from '../eval/scorers/docmath.js';
+import { summarizeCorpusQa, type CorpusQaEvalRow } from '../eval/scorers/corpusqa.js';
+import { summarizeFrames, type FramesReview } from '../eval/scorers/frames.js';
+import { summarizeLbv1 } from '../eval/scorers/lbv1qa.js';
+import { watchCheckpoints, type WatchEvent } from '../eval/watcher.js';
+import { InputError } from '../util/jsonl.js';
+import { EXIT_FAILURE, EXIT_OK, UsageError } from './io.js';
+
+export const DEFAULT_DB = 'runs/eval.db';
+
+export const EVAL_HELP = `golongrl eval <watch|checkpoint|score|spec> …
+
+  eval watch CKPT_DIR --run NAME [--db FILE] [--once] [--backend local|inline] [--poll SECONDS]
+             [--until-step N] [--prompts-per-family N] [--jobs-dir DIR] [--json]
+      Watch a verl-layout checkpoint directory; evaluate every COMPLETE checkpoint (step ≤
+      latest_checkpointed_iteration.txt and its files present) exactly once, across crashes and restarts.
+      Results go to the SQLite database (default ${DEFAULT_DB}), one row per (run, step, benchmark, metric).
+      --backend local (default): each evaluation is a Job (lib/cluster, local child process) running
+      'golongrl eval checkpoint'; inline: evaluated in this process. --once: evaluate what is complete
+      now and exit. Local-trainer checkpoints are scored on the held-out sample tasks ('sample-heldout').
+
+  eval checkpoint CKPT_DIR --step N [--prompts-per-family N] [--json]
+      Evaluate one local-trainer checkpoint; --json prints {"rows":[{benchmark,metric,value}…]}.
+
+  eval score BENCH FILE [--json]
+      Re-score saved outputs without Python. BENCH and FILE (JSONL):
+        mrcr      mrcr_eval.py runs/*.jsonl (response, answer, random_string_to_prepend, needle_count, bin)
+        docmath   {prediction, target, answer_type, subset?, judge?} per line
+        corpusqa  corpusqa_eval.py evals/*_eval.jsonl (id, correct, reason = the judge reply)
+        frames    evalscope review jsonl (target, sample_score.score.{prediction, value.acc})
+        lbv1qa    lbv1qa_eval.py evals/*.jsonl (dataset, llm_score)
+
+  eval spec BENCH --model DIR --eval-root DIR [--variant V] [--model-name N] [--json]
+      Print the JobSpec (vLLM server + evaluation driver) for one of: ${BENCHMARK_IDS.join(', ')}.`;
+
+function int(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} must be a non-negative integer, got '${v}'`);
+  return n;
+}
+
+function readJsonlLoose(file: string): { line: number; obj: Record<string, unknown> }[] {
+  const text = readFileSync(file, 'utf8');
+  const out: { line: number; obj: Record<string, unknown> }[] = [];
+  text.split('\n').forEach((l, i) => {
+    if (l.trim() === '') return;
+    try {
+      const o = JSON.parse(l) as unknown;
+      if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new Error('not an object');
+      out.push({ line: i + 1, obj: o as Record<string, unknown> });
+    } catch (e) {
+      throw new InputError(file, i + 1, '(line)', `not a JSON object: ${(e as Error).message}`);
+    }
+  });
+  return out;
+}
+
+function str(file: string, line: number, o: Record<string, unknown>, field: string): string {
+  const v = o[field];
+  if (typeof v !== 'string') throw new InputError(file, line, field, `must be a string, got ${JSON.stringify(v)?.slice(0, 60)}`);
+  return v;
+}
+
+/** Re-score one benchmark's saved outputs; returns the summary object. */
+export function scoreFile(bench: string, file: string): Record<string, unknown> {
+  const rows = readJsonlLoose(file);
+  switch (bench) {
+    case 'mrcr': {
+      const recs: MrcrRecord[] = rows.map(({ line, obj }) => ({ ...obj, response: str(file, line, obj, 'response'), answer: str(file, line, obj, 'answer'), random_string_to_prepend: str(file, line, obj, 'random_string_to_prepend') }));
+      return { benchmark: 'mrcr', ...rescoreMrcr(recs).summary };
+    }
+    case 'docmath': {
+      const samples: DocMathSample[] = rows.map(({ line, obj }) => ({
+        prediction: str(file, line, obj, 'prediction'),
+        target: str(file, line, obj, 'target'),
+        answer_type: str(file, line, obj, 'answer_type'),
+        ...(typeof obj.subset === 'string' ? { subset: obj.subset } : {}),
+        ...(obj.judge !== undefined ? { judge: str(file, line, obj, 'judge') } : {}),
+      }));
+      return { benchmark: 'docmath', ...summarizeDocMath(samples) };
+    }
+    case 'corpusqa': {
+      const recs: CorpusQaEvalRow[] = rows.map(({ line, obj }) => ({ id: str(file, line, obj, 'id'), ...(typeof obj.correct === 'boolean' ? { correct: obj.correct } : {}), ...(typeof obj.reason === 'string' ? { reason: obj.reason } : {}) }));
+      return { benchmark: 'corpusqa', ...summarizeCorpusQa(recs) };
+    }
+    case 'frames': {
+      const reviews: FramesReview[] = rows.map(({ line, obj }) => {
+        const sc = ((obj.sample_score as Record<string, unknown> | undefined)?.score ?? {}) as Record<string, unknown>;
+        const value = (sc.value ?? {}) as Record<string, unknown>;
+        if (obj.target === undefined) throw new InputError(file, line, 'target', 'missing');
+        return { target: String(obj.target), prediction: String(sc.prediction ?? ''), llmAcc: Number(value.acc ?? 0) };
+      });
+      return { benchmark: 'frames', ...summarizeFrames(reviews) };
+    }
+    case 'lbv1qa': {
+      const items = rows.map(({ line, obj }) => {
+        if (typeof obj.llm_score !== 'number') throw new InputError(file, line, 'llm_score', 'must be a number');
+        return { dataset: str(file, line, obj, 'dataset'), llm_score: obj.llm_score };
+      });
+      return { benchmark: 'lbv1qa', ...summarizeLbv1(items) };
+    }
+  }
+  throw new UsageError(`eval score: unknown benchmark '${bench}' (mrcr, docmath, corpusqa, frames, lbv1qa)`);
+}
+
+function describe(e: WatchEvent): string | null {
+  switch (e.type) {
+    case 'scan':
+      return e.pending.length ? `pending: ${e.pending.map((p) => `step ${p.step} (${p.reason})`).join('; ')}` : null;
+    case 'claimed':
+      return `step ${e.step}: evaluating${e.attempt > 1 ? ` (attempt ${e.attempt})` : ''}`;
+    case 'done':
+      return `step ${e.step}: done, ${e.rows} rows in ${e.seconds.toFixed(1)} s`;
+    case 'failed':
+      return `step ${e.step}: FAILED (attempt ${e.attempt}): ${e.error}`;
+    case 'skip':
+      return `step ${e.step}: skipped, ${e.reason}`;
+  }
+}
+
+async function watch(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      run: { type: 'string' },
+      db: { type: 'string', default: DEFAULT_DB },
+      once: { type: 'boolean', default: false },
+      backend: { type: 'string', default: 'local' },
+      poll: { type: 'string', default: '5' },
+      'until-step': { type: 'string' },
+      'prompts-per-family': { type: 'string' },
+      'jobs-dir': { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  const dir = positionals[0];
+  if (!dir || positionals.length > 1) throw new UsageError('eval watch needs exactly one CKPT_DIR');
+  if (!values.run) throw new UsageError('--run NAME is required');
+  if (values.backend !== 'local' && values.backend !== 'inline') throw new UsageError(`--backend must be local or inline, got '${values.backend}'`);
+  const poll = Number(values.poll);
+  if (!(poll > 0)) throw new UsageError(`--poll must be a positive number of seconds, got '${values.poll}'`);
+  const ppf = int('prompts-per-family', values['prompts-per-family']);
+  const untilStep = int('until-step', values['until-step']);
+  if (values.backend === 'inline') await selectBackend('auto');
+  const runner = values.backend === 'inline' ? inlineRunner({ promptsPerFamily: ppf }) : jobRunner({ backend: 'local', jobsDir: values['jobs-dir'], promptsPerFamily: ppf });
+  const db = new ResultsDb(values.db);
+  const ac = new AbortController();
+  const stop = () => ac.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    const summary = await watchCheckpoints({
+      run: values.run,
+      ckptDir: dir,
+      db,
+      runner,
+      once: values.once,
+      pollMs: poll * 1000,
+      untilStep,
+      signal: ac.signal,
+      onEvent: (e) => {
+        const line = describe(e);
+        if (line) process.stderr.write(`golongrl eval watch [${values.run}] ${line}\n`);
+      },
+    });
+    if (values.json) process.stdout.write(JSON.stringify({ ...summary, db: values.db, runner: runner.name }) + '\n');
+    else process.stdout.write(`run ${summary.run}: evaluated [${summary.evaluated.join(', ')}], already done [${summary.alreadyDone.join(', ')}], failed [${summary.failed.join(', ')}], pending [${summary.pending.map((p) => p.step).join(', ')}]; latest ${summary.latest ?? 'none'}; results in ${values.db}\n`);
+    return summary.failed.length > 0 ? EXIT_FAILURE : EXIT_OK;
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    db.close();
+  }
+}
+
+async function checkpoint(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { step: { type: 'string' }, 'prompts-per-family': { type: 'string' }, json: { type: 'boolean', default: false } },
+  });
+  const dir = positionals[0];
+  if (!dir || positionals.length > 1) throw new UsageError('eval checkpoint needs exactly one CKPT_DIR');
+  const step = int('step', values.step);
+  if (step === undefined) throw new UsageError('--step N is required');
+  await selectBackend('auto');
+  const rows = evaluateLocalCheckpoint(dir, step, { promptsPerFamily: int('prompts-per-family', values['prompts-per-family']) });
+  if (values.json) process.stdout.write(JSON.stringify({ ckptDir: dir, step, rows }) + '\n');
+  else for (const r of rows) process.stdout.write(`${r.benchmark}\t${r.metric}\t${r.value}\n`);
+  return EXIT_OK;
+}
+
+async function score(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean', default: false } } });
+  if (positionals.length !== 2) throw new UsageError('eval score needs BENCH FILE');
+  const summary = scoreFile(positionals[0], positionals[1]);
+  if (values.json) process.stdout.write(JSON.stringify(summary) + '\n');
+  else for (const [k, v] of Object.entries(summary)) process.stdout.write(`${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}\n`);
+  return EXIT_OK;
+}
+
+async function spec(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { model: { type: 'string' }, 'eval-root': { type: 'string' }, variant: { type: 'string' }, 'model-name': { type: 'string' }, 'judge-url': { type: 'string' }, 'judge-model': { type: 'string' }, json: { type: 'boolean', default: false } },
+  });
+  if (positionals.length !== 1) throw new UsageError('eval spec needs BENCH');
+  if (!values.model || !values['eval-root']) throw new UsageError('--model DIR and --eval-root DIR are required');
+  let s;
+  try {
+    s = evalJobSpec(positionals[0], { modelPath: values.model }, {
+      evalRoot: values['eval-root'],
+      variant: values.variant,
+      modelName: values['model-name'],
+      judge: { baseUrl: values['judge-url'], model: values['judge-model'] },
+    });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  if (values.json) process.stdout.write(JSON.stringify(s) + '\n');
+  else process.stdout.write(`# ${s.name}\n# secretEnv: ${s.secretEnv.join(', ') || '(none)'}\n# env: ${JSON.stringify(s.env)}\n${s.payload.kind === 'command' ? s.payload.argv[2] : ''}\n`);
+  return EXIT_OK;
+}
+
+export async function runEval(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (!sub || sub === '--help' || sub === '-h') {
+    process.stdout.write(EVAL_HELP + '\n');
+    return sub ? EXIT_OK : 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(EVAL_HELP + '\n');
+    return EXIT_OK;
+  }
+  switch (sub) {
+    case 'watch':
+      return watch(rest);
+    case 'checkpoint':
+      return checkpoint(rest);
+    case 'score':
+      return score(rest);
+    case 'spec':
+      return spec(rest);
+  }
+  throw new UsageError(`unknown eval subcommand '${sub}' (watch, checkpoint, score, spec)`);
+}
