@@ -52,6 +52,11 @@ export interface SampleResult {
   oldLogProbs: number[][];
   /** 1 for generated tokens (up to and including eos), 0 for padding. */
   responseMask: number[][];
+  /**
+   * Entropy −Σ_v p(v)·log p(v) of the sampling distribution at each response position (0 on
+   * padding): what verl logs as `actor/entropy`, here read off the rollout's own distribution.
+   */
+  entropies: number[][];
 }
 
 /** Weights as plain typed arrays, keyed by variable name (for checkpoints). */
@@ -250,6 +255,26 @@ export class Policy {
   }
 
   /**
+   * The full log-softmax over the vocabulary at each response position: sequences Int32 [B, P+R] ->
+   * [B, R, V], entry (b, i, v) = log π(v | seq[b, < P+i]) at the given temperature. Differentiable
+   * (used for the exact per-token KL of distillation, lib/train/distill.ts).
+   */
+  responseLogSoftmax(sequences: tf.Tensor2D, promptLen: number, temperature = 1): tf.Tensor3D {
+    const [B, L] = sequences.shape;
+    const R = L - promptLen;
+    const V = this.config.vocabSize;
+    if (!Number.isInteger(promptLen) || promptLen < 1 || R < 1)
+      throw new Error(`promptLen ${promptLen} must be ≥ 1 and leave ≥ 1 response token in length ${L}`);
+    if (!(temperature > 0)) throw new Error(`temperature must be > 0, got ${temperature}`);
+    return tf.tidy(() => {
+      const inputs = tf.slice(sequences, [0, 0], [B, L - 1]) as tf.Tensor2D;
+      let lg: tf.Tensor = this.logits(inputs);
+      if (temperature !== 1) lg = tf.div(lg, temperature);
+      return tf.logSoftmax(tf.slice(lg, [0, promptLen - 1, 0], [B, R, V]), -1) as tf.Tensor3D;
+    });
+  }
+
+  /**
    * Autoregressive sampling (no KV cache: each step re-runs the prefix, fine for tiny models).
    * Prompts of different lengths are sampled in separate batches of equal length, so no padding
    * enters attention. Returns tokens and their log-probs under the sampling distribution.
@@ -275,6 +300,7 @@ export class Policy {
       responses: new Array(prompts.length),
       oldLogProbs: new Array(prompts.length),
       responseMask: new Array(prompts.length),
+      entropies: new Array(prompts.length),
     };
     for (const [P, rows] of [...byLen.entries()].sort((a, b) => a[0] - b[0])) {
       const B = rows.length;
@@ -282,6 +308,7 @@ export class Policy {
       const resp = rows.map(() => [] as number[]);
       const lps = rows.map(() => [] as number[]);
       const mask = rows.map(() => [] as number[]);
+      const ent = rows.map(() => [] as number[]);
       const done = rows.map(() => false);
       for (let step = 0; step < maxNewTokens; step++) {
         const T = P + step;
@@ -296,8 +323,15 @@ export class Policy {
             resp[b].push(padId);
             lps[b].push(0);
             mask[b].push(0);
+            ent[b].push(0);
             continue;
           }
+          let h = 0;
+          for (let v = 0; v < V; v++) {
+            const lp = probs[b * V + v];
+            if (lp > -Infinity) h -= Math.exp(lp) * lp;
+          }
+          ent[b].push(h);
           const u = rng.next();
           let acc = 0;
           let tok = V - 1;
@@ -322,6 +356,7 @@ export class Policy {
               resp[b].push(padId);
               lps[b].push(0);
               mask[b].push(0);
+              ent[b].push(0);
             }
           break;
         }
@@ -331,6 +366,7 @@ export class Policy {
         res.responses[r] = resp[b];
         res.oldLogProbs[r] = lps[b];
         res.responseMask[r] = mask[b];
+        res.entropies[r] = ent[b];
       });
     }
     return res;

@@ -454,6 +454,21 @@ export function scoreResponse(task: TaskPrompt, responseTokens: ArrayLike<number
   }
 }
 
+/** The text after the last `</think>` of a token sequence (the answer a judge compares). */
+function answerText(tokens: ArrayLike<number>): string {
+  const t = decode(tokens);
+  const i = t.lastIndexOf('</think>');
+  return (i >= 0 ? t.slice(i + '</think>'.length) : t).trim();
+}
+
+/**
+ * What an LLM judge sees for a response (lib/rewards/llm_judge.ts): the problem is the decoded prompt,
+ * the answer the response text after `</think>`, the reference the gold response's text after `</think>`.
+ */
+export function judgeRequestFor(task: TaskPrompt, responseTokens: ArrayLike<number>): { problem: string; answer: string; reference: string } {
+  return { problem: decode(task.promptTokens), answer: answerText(responseTokens), reference: answerText(task.goldResponseTokens) };
+}
+
 // ───────────────────────────── batches ─────────────────────────────
 
 export interface BatchOptions extends PromptOptions {

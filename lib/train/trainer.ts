@@ -23,19 +23,45 @@
  * so a run resumed from the checkpoint of step S redraws exactly the prompts and samples of steps
  * S+1, … — and, on the same backend, reaches the same weights bit for bit.
  *
- * Adam is implemented here (not tf.train.adam) so that its whole state (m, v, t) is explicit and
- * checkpointable; the bias corrections 1 − β^t are computed in float64 from t.
+ * Adam (adam.ts, not tf.train.adam) keeps its whole state (m, v, t) explicit and checkpointable;
+ * decoupled weight decay on the ≥ 2-D weights as Megatron; the lr follows Megatron's linear warm-up
+ * then constant (`lrAt`, GOLONGRL.md §C).
+ *
+ * Options for the methods GoLongRL's sources compare against (docs/methods.md), each off by default:
+ *   curriculum     QwenLong-L1 progressive context scaling: phases of growing contextLen (curriculum.ts)
+ *   retrospective  QwenLong-L1 difficulty-aware replay of hard items of earlier phases (retrospective.ts)
+ *   mixture        dGRPO's short/long data mixture by tokens (mixture.ts)
+ *   sft            SFT warm-up on gold responses before RL (sft.ts)
+ *   distill        dGRPO: + β·KL(student ‖ teacher) per token on the student's samples (distill.ts);
+ *                  the teacher Policy is passed in `TrainExtras`
+ *   judge          QwenLong-L1's hybrid reward max(rule, LLM judge) when rule < 1 (lib/rewards/hybrid.ts);
+ *                  asynchronous, so only `trainAsync` takes one.
+ * The loop is a generator that yields each step's scored groups before filtering: `train` resumes it
+ * at once (rule scores), `trainAsync` first awaits the judge on the batch (results in input order),
+ * so everything else stays deterministic.
  */
 import * as tf from '@tensorflow/tfjs';
+import { join } from 'node:path';
 import { buildBatch, computeStepMetrics, getAdvEstimator, REWARD_MODE_ESTIMATORS, type AdvOptions, type AdvRow } from '../advantage/index.js';
 import type { Capability } from '../rewards/capabilities.js';
+import { emptyHybridStats, hybridScores, type HybridStats } from '../rewards/hybrid.js';
+import type { Judge } from '../rewards/llm_judge.js';
 import { Rng } from '../util/random.js';
-import { latestCheckpointStep, loadCheckpoint, saveCheckpoint, type AdamState, type CheckpointState } from './checkpoint.js';
+import { Adam, lrAt } from './adam.js';
+import { latestCheckpointStep, loadCheckpoint, saveCheckpoint, type CheckpointState } from './checkpoint.js';
+import { maxCurriculumLen, phaseAt, validateCurriculum, type CurriculumConfig } from './curriculum.js';
+import { distillKl, type DistillConfig } from './distill.js';
 import { JsonlMetricsLogger } from './logger.js';
 import { computePolicyLoss, type LossAggMode } from './loss.js';
+import { shortProbability, validateMixture, type MixtureConfig } from './mixture.js';
 import { Policy } from './policy.js';
-import { EOS, heldOutPrompts, makeBatch, maxPromptTokens, PAD, scoreResponse, TASK_FAMILIES, VOCAB_SIZE, type TaskPrompt } from './tasks.js';
-import { join } from 'node:path';
+import { contextLenOf, RetrospectiveBuffer, SamplerLog, validateRetrospective, type RetrospectiveConfig, type SamplerEvent } from './retrospective.js';
+import { runSft, validateSft, type SftConfig } from './sft.js';
+import { PURPOSE, streamSeed } from './streams.js';
+import { EOS, heldOutPrompts, judgeRequestFor, makeBatch, maxPromptTokens, PAD, scoreResponse, TASK_FAMILIES, VOCAB_SIZE, type TaskPrompt } from './tasks.js';
+
+export { Adam, lrAt } from './adam.js';
+export { streamSeed } from './streams.js';
 
 export interface ModelSize {
   dModel: number;
@@ -49,7 +75,7 @@ export interface TrainConfig {
   recipe: string;
   model: ModelSize;
   families: readonly Capability[];
-  /** Context tokens per prompt (tasks.ts `contextLen`). */
+  /** Context tokens per prompt (tasks.ts `contextLen`); also the held-out evaluation length. */
   contextLen: number;
   /** Prompt groups per update (GoLongRL: train batch 128). */
   promptsPerStep: number;
@@ -63,8 +89,13 @@ export interface TrainConfig {
   maxGenBatches: number;
   /** Total global steps. */
   steps: number;
+  /** Peak learning rate. */
   lr: number;
-  /** Decoupled weight decay (AdamW); GoLongRL uses 0.1 with Megatron's optimizer, 0 here by default. */
+  /** Linear warm-up steps (Megatron `lr_warmup_steps`; GoLongRL: 5); 0: constant from step 1. */
+  lrWarmupSteps?: number;
+  /** Warm-up start lr (Megatron `lr_warmup_init`, default 0.0). */
+  lrWarmupInit?: number;
+  /** Decoupled weight decay (AdamW, ≥ 2-D weights only, as Megatron); GoLongRL uses 0.1. */
   weightDecay: number;
   /** Global gradient-norm clip (GoLongRL: 1.0). */
   gradClip: number;
@@ -81,6 +112,16 @@ export interface TrainConfig {
   resume: 'auto' | 'disable';
   /** Held-out prompts per family for `evaluate` at the end. */
   evalPromptsPerFamily: number;
+  /** QwenLong-L1 progressive context scaling (curriculum.ts); null/absent: every step at contextLen. */
+  curriculum?: CurriculumConfig | null;
+  /** QwenLong-L1 retrospective sampling (retrospective.ts); needs a curriculum to replay anything. */
+  retrospective?: RetrospectiveConfig | null;
+  /** dGRPO short/long mixture by tokens (mixture.ts). */
+  mixture?: MixtureConfig | null;
+  /** SFT warm-up before RL (sft.ts). */
+  sft?: SftConfig | null;
+  /** dGRPO distillation term (distill.ts); the teacher comes in `TrainExtras.teacher`. */
+  distill?: DistillConfig | null;
 }
 
 export interface StepResult {
@@ -93,6 +134,16 @@ export interface TrainHooks {
   onStep?: (r: StepResult, config: TrainConfig) => void;
   /** After the run resumed from a checkpoint. */
   onResume?: (step: number) => void;
+  /** After every SFT warm-up step. */
+  onSftStep?: (step: number, metrics: Record<string, number>) => void;
+}
+
+/** Objects that are not configuration: a dGRPO teacher, an LLM judge (trainAsync only). */
+export interface TrainExtras {
+  teacher?: Policy | null;
+  judge?: Judge | null;
+  /** Judge requests in flight at once (default 8). */
+  judgeConcurrency?: number;
 }
 
 export interface TrainResult {
@@ -102,6 +153,10 @@ export interface TrainResult {
   startStep: number;
   finalStep: number;
   history: StepResult[];
+  /** SFT warm-up metrics, one per SFT step run in this process. */
+  sftHistory: Record<string, number>[];
+  /** Judge counters over the run (trainAsync with a judge), else null. */
+  judgeStats: HybridStats | null;
   /** Seconds spent in `train` (this process). */
   seconds: number;
 }
@@ -110,6 +165,8 @@ export interface TrainResult {
 
 const BASE: Omit<TrainConfig, 'recipe' | 'model' | 'families' | 'contextLen' | 'promptsPerStep' | 'genBatchPrompts' | 'n' | 'maxNewTokens' | 'steps' | 'lr' | 'evalPromptsPerFamily'> = {
   maxGenBatches: 4,
+  lrWarmupSteps: 0,
+  lrWarmupInit: 0,
   weightDecay: 0,
   gradClip: 1.0,
   lossAggMode: 'seq-mean-token-mean',
@@ -120,11 +177,39 @@ const BASE: Omit<TrainConfig, 'recipe' | 'model' | 'families' | 'contextLen' | '
   keepLast: 2,
   outDir: null,
   resume: 'disable',
+  curriculum: null,
+  retrospective: null,
+  mixture: null,
+  sft: null,
+  distill: null,
+};
+
+const SAMPLE_SUITE: TrainConfig = {
+  ...BASE,
+  recipe: 'sample-suite',
+  model: { dModel: 32, nHeads: 2, nLayers: 2 },
+  families: TASK_FAMILIES.map((f) => f.capability),
+  contextLen: 8,
+  promptsPerStep: 9,
+  genBatchPrompts: 18,
+  n: 4,
+  maxNewTokens: 12,
+  steps: 50,
+  lr: 3e-3,
+  // GoLongRL's optimizer schedule (GOLONGRL.md §C): 5 warm-up steps from 0, then constant; weight decay 0.1.
+  lrWarmupSteps: 5,
+  weightDecay: 0.1,
+  saveFreq: 10,
+  evalPromptsPerFamily: 4,
 };
 
 /**
- * Named training set-ups. `tiny` is for tests (seconds); `sample-suite` trains on all nine
- * families with a budget of about a minute per run on 2 cores with wasm.
+ * Named training set-ups. `tiny` is for tests (seconds; no warm-up, no weight decay, so that its
+ * calibrated tests stay short); `sample-suite` trains on all nine families with GoLongRL's warm-up and
+ * weight decay, about a minute per run on 2 cores with wasm; `qwenlong-l1` is sample-suite with
+ * QwenLong-L1's recipe shape (SFT warm-up, two context phases 8 → 16, retrospective sampling);
+ * `dgrpo` is sample-suite with a 10/90 short/long token mixture (long = 16) and the distillation term
+ * (β 0.1; a teacher must be supplied).
  */
 export const TRAIN_RECIPES: Readonly<Record<string, Readonly<TrainConfig>>> = Object.freeze({
   tiny: Object.freeze({
@@ -142,105 +227,32 @@ export const TRAIN_RECIPES: Readonly<Record<string, Readonly<TrainConfig>>> = Ob
     saveFreq: 3,
     evalPromptsPerFamily: 16,
   }),
-  'sample-suite': Object.freeze({
-    ...BASE,
-    recipe: 'sample-suite',
-    model: { dModel: 32, nHeads: 2, nLayers: 2 },
-    families: TASK_FAMILIES.map((f) => f.capability),
-    contextLen: 8,
-    promptsPerStep: 9,
-    genBatchPrompts: 18,
-    n: 4,
-    maxNewTokens: 12,
-    steps: 50,
-    lr: 3e-3,
-    saveFreq: 10,
-    evalPromptsPerFamily: 4,
+  'sample-suite': Object.freeze(SAMPLE_SUITE),
+  'qwenlong-l1': Object.freeze({
+    ...SAMPLE_SUITE,
+    recipe: 'qwenlong-l1',
+    contextLen: 16,
+    curriculum: { phases: [{ contextLen: 8, steps: 25 }, { contextLen: 16 }] },
+    retrospective: { capacity: 64, minDifficulty: 0.5, replayFraction: 0.25 },
+    sft: { steps: 20, lr: 3e-3, promptsPerStep: 18 },
+  }),
+  dgrpo: Object.freeze({
+    ...SAMPLE_SUITE,
+    recipe: 'dgrpo',
+    contextLen: 16,
+    mixture: { shortTokenRatio: 0.1, shortContextLen: 8 },
+    distill: { beta: 0.1 },
   }),
 });
+
+function cloneConfig(r: Readonly<TrainConfig>): TrainConfig {
+  return JSON.parse(JSON.stringify(r)) as TrainConfig;
+}
 
 export function getRecipe(name: string): TrainConfig {
   const r = TRAIN_RECIPES[name];
   if (!r) throw new RangeError(`unknown recipe '${name}' (known: ${Object.keys(TRAIN_RECIPES).join(', ')})`);
-  return { ...r, model: { ...r.model }, families: [...r.families], advOptions: { ...r.advOptions } };
-}
-
-// ───────────────────────────── randomness ─────────────────────────────
-
-const PURPOSE = { prompts: 1, sample: 2, eval: 3 } as const;
-
-/** A 32-bit seed from (seed, step, purpose, index): murmur3's finaliser over a running mix. */
-export function streamSeed(seed: number, step: number, purpose: number, index = 0): number {
-  let h = seed >>> 0;
-  for (const x of [step, purpose, index]) {
-    h = Math.imul(h ^ (x >>> 0), 0x9e3779b1) >>> 0;
-    h ^= h >>> 16;
-    h = Math.imul(h, 0x85ebca6b) >>> 0;
-    h ^= h >>> 13;
-    h = Math.imul(h, 0xc2b2ae35) >>> 0;
-    h ^= h >>> 16;
-  }
-  return h >>> 0;
-}
-
-// ───────────────────────────── optimizer ─────────────────────────────
-
-/** Adam(W) with explicit, checkpointable state. */
-export class Adam {
-  readonly m: tf.Variable[];
-  readonly v: tf.Variable[];
-  iteration = 0;
-  constructor(
-    private readonly vars: readonly tf.Variable[],
-    public lr: number,
-    readonly beta1 = 0.9,
-    readonly beta2 = 0.999,
-    readonly epsilon = 1e-8,
-    readonly weightDecay = 0,
-  ) {
-    this.m = vars.map((x) => tf.variable(tf.zerosLike(x), false));
-    this.v = vars.map((x) => tf.variable(tf.zerosLike(x), false));
-  }
-  apply(grads: readonly tf.Tensor[]): void {
-    this.iteration++;
-    const t = this.iteration;
-    const bc1 = 1 - Math.pow(this.beta1, t);
-    const bc2 = 1 - Math.pow(this.beta2, t);
-    tf.tidy(() => {
-      this.vars.forEach((w, i) => {
-        const g = grads[i];
-        const m = tf.add(tf.mul(this.m[i], this.beta1), tf.mul(g, 1 - this.beta1));
-        const v = tf.add(tf.mul(this.v[i], this.beta2), tf.mul(tf.square(g), 1 - this.beta2));
-        this.m[i].assign(m);
-        this.v[i].assign(v);
-        const upd = tf.div(tf.div(m, bc1), tf.add(tf.sqrt(tf.div(v, bc2)), this.epsilon));
-        let nw = tf.sub(w, tf.mul(upd, this.lr));
-        if (this.weightDecay > 0) nw = tf.sub(nw, tf.mul(w, this.lr * this.weightDecay));
-        w.assign(nw);
-      });
-    });
-  }
-  getState(): AdamState {
-    return {
-      iteration: this.iteration,
-      beta1: this.beta1,
-      beta2: this.beta2,
-      epsilon: this.epsilon,
-      lr: this.lr,
-      weightDecay: this.weightDecay,
-      m: this.m.map((x) => Float32Array.from(x.dataSync() as Float32Array)),
-      v: this.v.map((x) => Float32Array.from(x.dataSync() as Float32Array)),
-    };
-  }
-  setState(s: AdamState): void {
-    if (s.m.length !== this.m.length || s.v.length !== this.v.length) throw new Error(`optimizer state has ${s.m.length} moments, expected ${this.m.length}`);
-    this.iteration = s.iteration;
-    this.m.forEach((x, i) => tf.tidy(() => x.assign(tf.tensor(s.m[i], x.shape, 'float32'))));
-    this.v.forEach((x, i) => tf.tidy(() => x.assign(tf.tensor(s.v[i], x.shape, 'float32'))));
-  }
-  dispose(): void {
-    for (const x of [...this.m, ...this.v]) x.dispose();
-  }
+  return cloneConfig(r);
 }
 
 // ───────────────────────────── rollout ─────────────────────────────
@@ -252,15 +264,58 @@ interface Rollout {
   response: number[];
   oldLogProbs: number[];
   mask: number[];
+  entropies: number[];
+  /** The rule reward (`scoreResponse`). */
+  ruleScore: number;
+  /** The reward used (the rule's, or the hybrid's when a judge is set). */
   score: number;
 }
 
-function drawPrompts(config: TrainConfig, step: number, genBatch: number): TaskPrompt[] {
+export interface Drawn {
+  prompts: TaskPrompt[];
+  /** How many of `prompts` (at the end) were replayed from the retrospective buffer. */
+  replayed: number;
+  shortPrompts: number;
+  shortTokens: number;
+  tokens: number;
+}
+
+/** Context length of the step (the curriculum's phase, else the config's) and its phase (1 without curriculum). */
+export function stepContext(config: TrainConfig, step: number): { phase: number; contextLen: number } {
+  return config.curriculum ? phaseAt(config.curriculum, step) : { phase: 1, contextLen: config.contextLen };
+}
+
+/**
+ * The prompts of one generation batch: fresh ones at the step's context length (or the mixture's
+ * short length), then the replayed ones (retrospective.ts); replay events are appended to `events`.
+ * Pure given (config, step, genBatch, buffer): exported for tests and notebooks.
+ */
+export function drawStepPrompts(config: TrainConfig, step: number, genBatch: number, buffer: RetrospectiveBuffer | null = null, events: SamplerEvent[] = []): Drawn {
+  const { phase, contextLen } = stepContext(config, step);
   const rng = new Rng(streamSeed(config.seed, step, PURPOSE.prompts, genBatch));
-  const out: TaskPrompt[] = [];
-  for (let i = 0; i < config.genBatchPrompts; i++) {
+  const mix = config.mixture ?? null;
+  const mixRng = mix ? new Rng(streamSeed(config.seed, step, PURPOSE.mixture, genBatch)) : null;
+  const pShort = mix ? shortProbability(mix, contextLen) : 0;
+  const replay =
+    buffer && config.retrospective && phase > 1
+      ? buffer.sample(Math.round(config.retrospective.replayFraction * config.genBatchPrompts), phase, new Rng(streamSeed(config.seed, step, PURPOSE.replay, genBatch)))
+      : [];
+  const out: Drawn = { prompts: [], replayed: replay.length, shortPrompts: 0, shortTokens: 0, tokens: 0 };
+  for (let i = 0; i < config.genBatchPrompts - replay.length; i++) {
     const fam = rng.pick(config.families);
-    out.push(...makeBatch(rng, { contextLen: config.contextLen, families: [fam], promptsPerFamily: 1 }));
+    const short = mixRng !== null && mix !== null && mixRng.next() < pShort;
+    const [p] = makeBatch(rng, { contextLen: short ? mix!.shortContextLen : contextLen, families: [fam], promptsPerFamily: 1 });
+    out.prompts.push(p);
+    out.tokens += p.promptTokens.length;
+    if (short) {
+      out.shortPrompts++;
+      out.shortTokens += p.promptTokens.length;
+    }
+  }
+  for (const it of replay) {
+    out.prompts.push(it.prompt);
+    out.tokens += it.prompt.promptTokens.length;
+    events.push({ step, gen_batch: genBatch, event: 'replay', uid: it.prompt.uid, family: it.prompt.family, phase: it.phase, context_len: contextLenOf(it.prompt), difficulty: it.difficulty });
   }
   return out;
 }
@@ -279,7 +334,8 @@ function rollout(policy: Policy, prompts: readonly TaskPrompt[], config: TrainCo
     const uid = `${p.uid}-s${step}-b${genBatch}-${j}`;
     return Array.from({ length: config.n }, (_, k) => {
       const r = j * config.n + k;
-      return { prompt: p, uid, sequence: res.sequences[r], response: res.responses[r], oldLogProbs: res.oldLogProbs[r], mask: res.responseMask[r], score: scoreResponse(p, res.responses[r]) };
+      const score = scoreResponse(p, res.responses[r]);
+      return { prompt: p, uid, sequence: res.sequences[r], response: res.responses[r], oldLogProbs: res.oldLogProbs[r], mask: res.responseMask[r], entropies: res.entropies[r], ruleScore: score, score };
     });
   });
 }
@@ -289,8 +345,9 @@ function populationStd(xs: readonly number[]): number {
   return Math.sqrt(xs.reduce((a, b) => a + (b - mean) * (b - mean), 0) / xs.length);
 }
 
-function stats(xs: ArrayLike<number>): { mean: number; max: number; min: number } {
-  if (xs.length === 0) return { mean: 0, max: 0, min: 0 };
+/** mean / max / min / population std of a list (all 0 when empty). */
+function stats(xs: ArrayLike<number>): { mean: number; max: number; min: number; std: number } {
+  if (xs.length === 0) return { mean: 0, max: 0, min: 0, std: 0 };
   let s = 0;
   let mx = -Infinity;
   let mn = Infinity;
@@ -299,26 +356,54 @@ function stats(xs: ArrayLike<number>): { mean: number; max: number; min: number 
     mx = Math.max(mx, xs[i]);
     mn = Math.min(mn, xs[i]);
   }
-  return { mean: s / xs.length, max: mx, min: mn };
+  const mean = s / xs.length;
+  let v = 0;
+  for (let i = 0; i < xs.length; i++) v += (xs[i] - mean) * (xs[i] - mean);
+  return { mean, max: mx, min: mn, std: Math.sqrt(v / xs.length) };
+}
+
+function statMetrics(prefix: string, xs: ArrayLike<number>): Record<string, number> {
+  const s = stats(xs);
+  return { [`${prefix}/mean`]: s.mean, [`${prefix}/max`]: s.max, [`${prefix}/min`]: s.min, [`${prefix}/std`]: s.std };
+}
+
+/** A per-token quantity aggregated over masks as the loss aggregation does (seq-mean-token-mean or token-mean). */
+function aggTokens(rows: readonly Rollout[], value: (r: Rollout, t: number) => number, mode: LossAggMode): number {
+  let num = 0;
+  let den = 0;
+  let seqSum = 0;
+  let seqs = 0;
+  for (const r of rows) {
+    let s = 0;
+    let n = 0;
+    r.mask.forEach((m, t) => {
+      if (m > 0) {
+        s += value(r, t);
+        n++;
+      }
+    });
+    num += s;
+    den += n;
+    if (n > 0) {
+      seqSum += s / n;
+      seqs++;
+    }
+  }
+  return mode === 'token-mean' ? (den > 0 ? num / den : 0) : seqs > 0 ? seqSum / seqs : 0;
 }
 
 // ───────────────────────────── update ─────────────────────────────
 
-interface UpdateMetrics {
-  'actor/pg_loss': number;
-  'actor/pg_clipfrac': number;
-  'actor/ppo_kl': number;
-  'actor/pg_clipfrac_lower': number;
-  'actor/grad_norm': number;
-}
+type UpdateMetrics = Record<string, number>;
 
 /**
  * One update on the kept rollouts. Rows are bucketed by prompt length (the policy has no attention
  * mask, so equal-length rows go together); each bucket's aggregated loss is weighted by its share of
  * sequences (seq-mean-token-mean) or tokens (token-mean), which reproduces the whole-batch aggregate.
- * The four loss metrics are token means, combined with token weights.
+ * The four loss metrics are token means, combined with token weights. With a teacher, each bucket's
+ * loss also gets β · (aggregated KL(student ‖ teacher)), weighted the same way.
  */
-function update(policy: Policy, opt: Adam, rows: readonly Rollout[], advantages: Float64Array, config: TrainConfig): UpdateMetrics {
+function update(policy: Policy, opt: Adam, rows: readonly Rollout[], advantages: Float64Array, config: TrainConfig, teacher: Policy | null): UpdateMetrics {
   const buckets = new Map<number, number[]>();
   rows.forEach((r, i) => {
     const P = r.prompt.promptTokens.length;
@@ -328,7 +413,9 @@ function update(policy: Policy, opt: Adam, rows: readonly Rollout[], advantages:
   const totalTokens = rows.reduce((a, _, i) => a + tokensOf(i), 0);
   const totalSeqs = rows.filter((_, i) => tokensOf(i) > 0).length;
   const R = config.maxNewTokens;
+  const beta = config.distill && teacher ? config.distill.beta : 0;
   const acc = { 'actor/pg_loss': 0, 'actor/pg_clipfrac': 0, 'actor/ppo_kl': 0, 'actor/pg_clipfrac_lower': 0 };
+  let kl = 0;
   const vars = policy.trainableVariables;
   const { grads, value } = tf.variableGrads(() => {
     let total: tf.Scalar = tf.scalar(0);
@@ -343,7 +430,13 @@ function update(policy: Policy, opt: Adam, rows: readonly Rollout[], advantages:
       const tok = idx.reduce((a, i) => a + tokensOf(i), 0);
       const seqs = idx.filter((i) => tokensOf(i) > 0).length;
       const w = config.lossAggMode === 'token-mean' ? tok / Math.max(totalTokens, 1) : seqs / Math.max(totalSeqs, 1);
-      total = tf.add(total, tf.mul(loss, w));
+      let bucketLoss: tf.Scalar = loss;
+      if (teacher && config.distill) {
+        const k = distillKl(policy, teacher, seq, P, mask, config.lossAggMode);
+        kl += w * k.dataSync()[0];
+        bucketLoss = tf.add(loss, tf.mul(k, beta));
+      }
+      total = tf.add(total, tf.mul(bucketLoss, w));
       acc['actor/pg_loss'] += w * metrics['actor/pg_loss'];
       for (const k of ['actor/pg_clipfrac', 'actor/ppo_kl', 'actor/pg_clipfrac_lower'] as const) acc[k] += (tok / Math.max(totalTokens, 1)) * metrics[k];
     }
@@ -357,7 +450,9 @@ function update(policy: Policy, opt: Adam, rows: readonly Rollout[], advantages:
   opt.apply(clipped);
   if (coef < 1) tf.dispose(clipped);
   tf.dispose(ordered);
-  return { ...acc, 'actor/grad_norm': gradNorm };
+  const out: UpdateMetrics = { ...acc, 'actor/grad_norm': gradNorm };
+  if (teacher && config.distill) Object.assign(out, { 'distill/kl': kl, 'distill/kl_loss': beta * kl, 'distill/beta': beta });
+  return out;
 }
 
 // ───────────────────────────── evaluation ─────────────────────────────
@@ -422,15 +517,23 @@ export function evaluate(policy: Policy, heldOut: readonly TaskPrompt[], opts: E
   return out;
 }
 
-/** The held-out prompts a config evaluates on (fixed by its seed). */
+/** The held-out prompts a config evaluates on (fixed by its seed, at `contextLen`). */
 export function heldOutFor(config: TrainConfig): TaskPrompt[] {
   return heldOutPrompts(config.seed, { contextLen: config.contextLen, families: config.families, promptsPerFamily: config.evalPromptsPerFamily });
 }
 
 // ───────────────────────────── the loop ─────────────────────────────
 
+/** The longest context any prompt of the run can have (sets the policy's maxLen). */
+export function maxContextLen(config: TrainConfig): number {
+  let m = config.contextLen;
+  if (config.curriculum) m = Math.max(m, maxCurriculumLen(config.curriculum));
+  if (config.mixture) m = Math.max(m, config.mixture.shortContextLen);
+  return m;
+}
+
 export function makePolicy(config: TrainConfig): Policy {
-  return new Policy({ vocabSize: VOCAB_SIZE, maxLen: maxPromptTokens(config.contextLen) + config.maxNewTokens, seed: config.seed, ...config.model });
+  return new Policy({ vocabSize: VOCAB_SIZE, maxLen: maxPromptTokens(maxContextLen(config)) + config.maxNewTokens, seed: config.seed, ...config.model });
 }
 
 function validate(c: TrainConfig): void {
@@ -438,38 +541,63 @@ function validate(c: TrainConfig): void {
     if (!Number.isInteger(c[k]) || c[k] < 1) throw new RangeError(`${k} must be a positive integer, got ${c[k]}`);
   if (!Number.isInteger(c.steps) || c.steps < 0) throw new RangeError(`steps must be a non-negative integer, got ${c.steps}`);
   if (!(c.lr > 0)) throw new RangeError(`lr must be > 0, got ${c.lr}`);
+  const w = c.lrWarmupSteps ?? 0;
+  if (!Number.isInteger(w) || w < 0) throw new RangeError(`lrWarmupSteps must be a non-negative integer, got ${w}`);
+  if (!((c.lrWarmupInit ?? 0) >= 0)) throw new RangeError(`lrWarmupInit must be ≥ 0, got ${c.lrWarmupInit}`);
+  if (!(c.weightDecay >= 0)) throw new RangeError(`weightDecay must be ≥ 0, got ${c.weightDecay}`);
   if (c.families.length === 0) throw new RangeError('families must not be empty');
   if (c.resume !== 'auto' && c.resume !== 'disable') throw new RangeError(`resume must be auto or disable, got ${String(c.resume)}`);
+  if (c.curriculum) validateCurriculum(c.curriculum);
+  if (c.retrospective) validateRetrospective(c.retrospective);
+  if (c.mixture) validateMixture(c.mixture);
+  if (c.sft) validateSft(c.sft);
+  if (c.distill && !(c.distill.beta >= 0)) throw new RangeError(`distill.beta must be ≥ 0, got ${c.distill.beta}`);
   getAdvEstimator(c.estimator);
 }
 
-/** One training run (see the file header). The returned policy belongs to the caller (dispose it). */
-export function train(config: TrainConfig, hooks: TrainHooks = {}): TrainResult {
+/**
+ * The loop as a generator: it yields each generation batch's scored groups (rule scores) before
+ * dynamic sampling, so that a driver may rescore them in place (hybrid reward) before resuming it.
+ */
+function* trainLoop(config: TrainConfig, hooks: TrainHooks, extras: TrainExtras, judgeStats: HybridStats | null): Generator<Rollout[][], TrainResult, void> {
   validate(config);
+  const teacher = extras.teacher ?? null;
+  if (config.distill && teacher === null) throw new RangeError('distill is set but no teacher Policy was given (TrainExtras.teacher; CLI: --distill-teacher DIR or --distill-teacher-sft N)');
   const t0 = performance.now();
   const policy = makePolicy(config);
   const vars = policy.trainableVariables;
   const opt = new Adam(vars, config.lr, 0.9, 0.999, 1e-8, config.weightDecay);
   const estimator = getAdvEstimator(config.estimator);
   const logger = config.outDir !== null ? new JsonlMetricsLogger(join(config.outDir, 'metrics.jsonl')) : null;
+  const sftLogger = config.outDir !== null && config.sft && config.sft.steps > 0 ? new JsonlMetricsLogger(join(config.outDir, 'sft.jsonl')) : null;
+  const samplerLog = config.outDir !== null && config.retrospective ? new SamplerLog(join(config.outDir, 'retrospective.jsonl')) : null;
+  let buffer = config.retrospective ? new RetrospectiveBuffer(config.retrospective) : null;
   let startStep = 0;
+  let resumed = false;
   if (config.outDir !== null && config.resume === 'auto') {
     const latest = latestCheckpointStep(config.outDir);
     if (latest !== null) {
       const ck = loadCheckpoint(config.outDir, latest);
       const names = policy.variableNames;
       if (ck.names.join('\0') !== names.join('\0')) throw new Error(`checkpoint ${latest} does not match the model (variables differ)`);
-      if ((ck.extra as { seed?: number }).seed !== config.seed) throw new Error(`checkpoint ${latest} was written with seed ${String((ck.extra as { seed?: number }).seed)}, not ${config.seed}`);
+      const extra = ck.extra as { seed?: number; retrospective?: unknown };
+      if (extra.seed !== config.seed) throw new Error(`checkpoint ${latest} was written with seed ${String(extra.seed)}, not ${config.seed}`);
       policy.setWeights(Object.fromEntries(names.map((n, i) => [n, ck.weights[i]])));
       opt.setState(ck.optimizer);
+      if (config.retrospective) buffer = RetrospectiveBuffer.fromJSON(config.retrospective, extra.retrospective);
       startStep = latest;
+      resumed = true;
       logger?.truncateAfter(latest);
+      samplerLog?.truncateAfter(latest);
       hooks.onResume?.(latest);
     } else {
       logger?.truncateAfter(0);
+      samplerLog?.truncateAfter(0);
+      sftLogger?.truncateAfter(0);
     }
   }
   const history: StepResult[] = [];
+  const sftHistory: Record<string, number>[] = [];
   const rewardModeMetrics = REWARD_MODE_ESTIMATORS.has(config.estimator);
   const save = (step: number) => {
     if (config.outDir === null) return;
@@ -482,19 +610,59 @@ export function train(config: TrainConfig, hooks: TrainHooks = {}): TrainResult 
       shapes: names.map((n) => shapes[n]),
       weights: names.map((n) => w[n]),
       optimizer: opt.getState(),
-      extra: { seed: config.seed, step, rng: 'counter-based: every stream is Rng(streamSeed(seed, step, purpose, index))', backend: tf.getBackend(), recipe: config.recipe, estimator: config.estimator },
+      extra: {
+        seed: config.seed,
+        step,
+        rng: 'counter-based: every stream is Rng(streamSeed(seed, step, purpose, index))',
+        backend: tf.getBackend(),
+        recipe: config.recipe,
+        estimator: config.estimator,
+        model: config.model,
+        ...(buffer ? { retrospective: buffer.toJSON() } : {}),
+      },
       data: { consumed_steps: step, gen_batch_prompts: config.genBatchPrompts },
     };
     saveCheckpoint(config.outDir, state, { keepLast: config.keepLast });
   };
   try {
+    // SFT warm-up: only on a fresh start (a resumed run's weights already include it).
+    if (!resumed && config.sft && config.sft.steps > 0) {
+      runSft(
+        policy,
+        { ...config.sft, families: config.families, contextLen: stepContext(config, 1).contextLen, maxNewTokens: config.maxNewTokens, seed: config.seed, gradClip: config.gradClip },
+        (s, m) => {
+          sftHistory.push({ ...m });
+          sftLogger?.log(s, { ...m });
+          hooks.onSftStep?.(s, { ...m });
+        },
+      );
+    }
+    if (!resumed && config.steps === 0 && config.outDir !== null) save(0);
     for (let step = startStep + 1; step <= config.steps; step++) {
       const ts = performance.now();
+      const { phase, contextLen } = stepContext(config, step);
+      opt.lr = lrAt(step, config.lr, config.lrWarmupSteps ?? 0, config.lrWarmupInit ?? 0);
       const kept: Rollout[][] = [];
+      const generated: Rollout[][] = [];
       const allScores: number[] = [];
+      const events: SamplerEvent[] = [];
       let genBatches = 0;
+      let replayed = 0;
+      let replayedDifficulty = 0;
+      let shortTokens = 0;
+      let shortPrompts = 0;
+      let promptTokens = 0;
+      const judgeBefore = judgeStats ? { ...judgeStats } : null;
       while (kept.length < config.promptsPerStep && genBatches < config.maxGenBatches) {
-        const groups = rollout(policy, drawPrompts(config, step, genBatches), config, step, genBatches);
+        const drawn = drawStepPrompts(config, step, genBatches, buffer, events);
+        replayed += drawn.replayed;
+        replayedDifficulty += events.filter((e) => e.event === 'replay' && e.gen_batch === genBatches).reduce((a, e) => a + e.difficulty, 0);
+        shortTokens += drawn.shortTokens;
+        shortPrompts += drawn.shortPrompts;
+        promptTokens += drawn.tokens;
+        const groups = rollout(policy, drawn.prompts, config, step, genBatches);
+        yield groups; // a driver may rescore in place (hybrid reward)
+        groups.forEach((g) => generated.push(g));
         genBatches++;
         for (const g of groups) {
           const scores = g.map((r) => r.score);
@@ -502,34 +670,50 @@ export function train(config: TrainConfig, hooks: TrainHooks = {}): TrainResult 
           if (g.length === 1 || populationStd(scores) > 0) kept.push(g);
         }
       }
+      if (buffer) {
+        generated.forEach((g) => {
+          const gb = Number(/-b(\d+)-\d+$/.exec(g[0].uid)?.[1] ?? 0);
+          events.push(...buffer!.observe(g[0].prompt, g.map((r) => r.score), phase, step, gb));
+        });
+        samplerLog?.write(events);
+      }
       const groups = kept.slice(0, config.promptsPerStep);
       const rows = groups.flat();
       const metrics: Record<string, number> = {};
       let tokens = 0;
+      const lr = opt.lr;
       if (rows.length > 0) {
         const batch = buildBatch(rows.map((r): AdvRow => ({ uid: r.uid, reward_mode: r.prompt.reward_mode, score: r.score })));
         const adv = estimator(batch, config.advOptions);
-        const upd = update(policy, opt, rows, adv.advantages, config);
-        const sc = stats(batch.scores);
-        const ad = stats(adv.advantages);
+        const upd = update(policy, opt, rows, adv.advantages, config, teacher);
         const lens = rows.map((r) => r.mask.reduce((a, b) => a + b, 0));
         tokens = lens.reduce((a, b) => a + b, 0);
+        // verl's compute_data_metrics: advantages and returns over valid (masked) response tokens.
+        const tokenAdv: number[] = [];
+        rows.forEach((r, i) => r.mask.forEach((m) => m > 0 && tokenAdv.push(adv.advantages[i])));
+        const pl = rows.map((r) => r.prompt.promptTokens.length);
         Object.assign(metrics, {
-          'critic/score/mean': sc.mean,
-          'critic/score/max': sc.max,
-          'critic/score/min': sc.min,
-          'critic/advantages/mean': ad.mean,
-          'critic/advantages/max': ad.max,
-          'critic/advantages/min': ad.min,
+          ...statMetrics('critic/score', batch.scores),
+          ...statMetrics('critic/rewards', batch.scores),
+          ...statMetrics('critic/advantages', tokenAdv),
+          ...statMetrics('critic/returns', tokenAdv),
           ...upd,
-          'actor/lr': config.lr,
+          'actor/entropy': aggTokens(rows, (r, t) => r.entropies[t], config.lossAggMode),
+          'actor/lr': lr,
           'response_length/mean': tokens / rows.length,
+          'response_length/max': Math.max(...lens),
+          'response_length/min': Math.min(...lens),
+          'response_length/clip_ratio': lens.filter((l) => l >= config.maxNewTokens).length / rows.length,
+          'prompt_length/mean': pl.reduce((a, b) => a + b, 0) / pl.length,
+          'prompt_length/max': Math.max(...pl),
+          'prompt_length/min': Math.min(...pl),
         });
+        if (judgeStats) Object.assign(metrics, statMetrics('critic/rule_score', rows.map((r) => r.ruleScore)));
         Object.assign(metrics, computeStepMetrics(batch, adv.extraMetrics, { rewardModeMetrics }));
       } else {
         // Every generated group had zero variance: no update this step (the reference would raise).
         const sc = stats(allScores);
-        Object.assign(metrics, { 'critic/score/mean': sc.mean, 'critic/score/max': sc.max, 'critic/score/min': sc.min, 'actor/lr': config.lr });
+        Object.assign(metrics, { 'critic/score/mean': sc.mean, 'critic/score/max': sc.max, 'critic/score/min': sc.min, 'critic/score/std': sc.std, 'actor/lr': lr });
       }
       const dt = (performance.now() - ts) / 1000;
       Object.assign(metrics, {
@@ -539,6 +723,18 @@ export function train(config: TrainConfig, hooks: TrainHooks = {}): TrainResult 
         'perf/time_per_step': dt,
         'perf/throughput': dt > 0 ? tokens / dt : 0,
       });
+      if (config.curriculum) Object.assign(metrics, { 'curriculum/phase': phase, 'curriculum/context_len': contextLen });
+      if (config.mixture) Object.assign(metrics, { 'mixture/short_token_frac': promptTokens > 0 ? shortTokens / promptTokens : 0, 'mixture/short_prompts': shortPrompts });
+      if (buffer) Object.assign(metrics, { 'retrospective/replayed': replayed, 'retrospective/replayed_difficulty_mean': replayed > 0 ? replayedDifficulty / replayed : 0, 'retrospective/buffer_size': buffer.size });
+      if (judgeStats && judgeBefore) {
+        Object.assign(metrics, {
+          'reward/judge_calls': judgeStats.calls - judgeBefore.calls,
+          'reward/judge_yes': judgeStats.yes - judgeBefore.yes,
+          'reward/judge_no': judgeStats.no - judgeBefore.no,
+          'reward/judge_fallbacks': judgeStats.fallbacks - judgeBefore.fallbacks,
+          'reward/judge_raised': judgeStats.raised - judgeBefore.raised,
+        });
+      }
       logger?.log(step, metrics);
       if ((config.saveFreq > 0 && step % config.saveFreq === 0) || step === config.steps) save(step);
       const r = { step, metrics };
@@ -548,5 +744,44 @@ export function train(config: TrainConfig, hooks: TrainHooks = {}): TrainResult 
   } finally {
     opt.dispose();
   }
-  return { policy, config, startStep, finalStep: Math.max(startStep, config.steps), history, seconds: (performance.now() - t0) / 1000 };
+  return { policy, config, startStep, finalStep: Math.max(startStep, config.steps), history, sftHistory, judgeStats, seconds: (performance.now() - t0) / 1000 };
+}
+
+/**
+ * One training run (see the file header), synchronous. The returned policy belongs to the caller
+ * (dispose it). An LLM judge needs `trainAsync`.
+ */
+export function train(config: TrainConfig, hooks: TrainHooks = {}, extras: TrainExtras = {}): TrainResult {
+  if (extras.judge) throw new RangeError('an LLM judge is asynchronous: use trainAsync');
+  const it = trainLoop(config, hooks, extras, null);
+  for (;;) {
+    const r = it.next();
+    // Casts, not narrowing: the notebook kernel's TypeScript (non-strict) does not narrow IteratorResult.
+    if (r.done) return r.value as TrainResult;
+  }
+}
+
+/**
+ * One training run with the hybrid reward when `extras.judge` is set: each generation batch is
+ * rescored (max(rule, judge) where rule < 1, hybrid.ts) before dynamic sampling; replies are used in
+ * input order, so the run is deterministic given the judge's verdicts.
+ */
+export async function trainAsync(config: TrainConfig, hooks: TrainHooks = {}, extras: TrainExtras = {}): Promise<TrainResult> {
+  const judge = extras.judge ?? null;
+  const judgeStats = judge ? emptyHybridStats() : null;
+  const it = trainLoop(config, hooks, extras, judgeStats);
+  for (;;) {
+    const r = it.next();
+    if (r.done) return r.value as TrainResult;
+    if (judge && judgeStats) {
+      const rows = (r.value as Rollout[][]).flat();
+      const scores = await hybridScores(
+        rows.map((x) => ({ rule: x.ruleScore, req: judgeRequestFor(x.prompt, x.response) })),
+        judge,
+        judgeStats,
+        extras.judgeConcurrency ?? 8,
+      );
+      rows.forEach((x, i) => (x.score = scores[i]));
+    }
+  }
 }

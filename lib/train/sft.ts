@@ -1,0 +1,113 @@
+/**
+ * SFT warm-up before RL (QwenLong-L1's "warm-up SFT", GOLONGRL.md §F; also how a local dGRPO teacher
+ * is made): cross-entropy steps on the suite's gold responses (`goldResponseTokens`, tasks.ts).
+ *
+ *   loss = mean over sequences of ( −(1/|y|) Σ_t log π(y_t | x, y_<t) )       (seq-mean-token-mean)
+ *
+ * y = the gold response truncated to `maxNewTokens` (the RL response budget: a longer gold response
+ * could never be sampled anyway), x the prompt. Each step draws `promptsPerStep` training prompts
+ * (families uniformly, `makeBatch`, never held-out ones) from a counter-based stream (streams.ts,
+ * purpose `sft`), takes one step of its own Adam (same betas/ε as RL, its own lr, no weight decay, no
+ * warm-up) and clips the gradient to global norm `gradClip`. Rows are bucketed by prompt length (the
+ * policy has no attention mask), each bucket weighted by its share of sequences.
+ *
+ * Logged per SFT step (`<out>/sft.jsonl` when the trainer runs it): `sft/loss`,
+ * `sft/gold_logprob` (= −loss), `sft/grad_norm`, `sft/lr`.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Capability } from '../rewards/capabilities.js';
+import { Rng } from '../util/random.js';
+import { Adam } from './adam.js';
+import type { Policy } from './policy.js';
+import { PURPOSE, streamSeed } from './streams.js';
+import { makeBatch, PAD, type TaskPrompt } from './tasks.js';
+
+export interface SftConfig {
+  /** SFT steps before RL (0: none). */
+  steps: number;
+  /** Learning rate of the SFT optimizer. */
+  lr: number;
+  /** Prompts per SFT step. */
+  promptsPerStep: number;
+}
+
+export interface SftRunOptions extends SftConfig {
+  families: readonly Capability[];
+  /** Context length of the SFT prompts (a curriculum's first phase, normally). */
+  contextLen: number;
+  maxNewTokens: number;
+  seed: number;
+  gradClip: number;
+}
+
+export interface SftStepMetrics {
+  'sft/loss': number;
+  'sft/gold_logprob': number;
+  'sft/grad_norm': number;
+  'sft/lr': number;
+}
+
+export function validateSft(c: SftConfig): void {
+  if (!Number.isInteger(c.steps) || c.steps < 0) throw new RangeError(`sft.steps must be a non-negative integer, got ${c.steps}`);
+  if (!(c.lr > 0)) throw new RangeError(`sft.lr must be > 0, got ${c.lr}`);
+  if (!Number.isInteger(c.promptsPerStep) || c.promptsPerStep < 1) throw new RangeError(`sft.promptsPerStep must be a positive integer, got ${c.promptsPerStep}`);
+}
+
+/** The SFT prompts of SFT step `step` (1-based). */
+export function sftPrompts(o: SftRunOptions, step: number): TaskPrompt[] {
+  const rng = new Rng(streamSeed(o.seed, step, PURPOSE.sft));
+  const out: TaskPrompt[] = [];
+  for (let i = 0; i < o.promptsPerStep; i++) out.push(...makeBatch(rng, { contextLen: o.contextLen, families: [rng.pick(o.families)], promptsPerFamily: 1 }));
+  return out;
+}
+
+/**
+ * Mean gold-response cross-entropy (the SFT loss) of `prompts` under `policy`, as a differentiable
+ * scalar. Exported so tests can check it against a direct computation.
+ */
+export function goldCrossEntropy(policy: Policy, prompts: readonly TaskPrompt[], maxNewTokens: number): tf.Scalar {
+  const buckets = new Map<number, TaskPrompt[]>();
+  for (const p of prompts) buckets.set(p.promptTokens.length, [...(buckets.get(p.promptTokens.length) ?? []), p]);
+  return tf.tidy(() => {
+    let total: tf.Scalar = tf.scalar(0);
+    for (const [P, ps] of [...buckets.entries()].sort((a, b) => a[0] - b[0])) {
+      const golds = ps.map((p) => p.goldResponseTokens.slice(0, maxNewTokens));
+      const R = Math.max(...golds.map((g) => g.length));
+      const seq = tf.tensor2d(ps.flatMap((p, i) => [...p.promptTokens, ...golds[i], ...Array<number>(R - golds[i].length).fill(PAD)]), [ps.length, P + R], 'int32');
+      const mask = tf.tensor2d(golds.flatMap((g) => Array.from({ length: R }, (_, t) => (t < g.length ? 1 : 0))), [ps.length, R], 'float32');
+      const lp = policy.responseLogProbs(seq, P, 1);
+      const perSeq = tf.div(tf.sum(tf.mul(lp, mask), -1), tf.maximum(tf.sum(mask, -1), 1));
+      total = tf.add(total, tf.mul(tf.neg(tf.sum(perSeq)), 1 / prompts.length));
+    }
+    return total;
+  });
+}
+
+/** Run `o.steps` SFT steps on `policy` (in place). Returns one metrics record per step. */
+export function runSft(policy: Policy, o: SftRunOptions, onStep?: (step: number, m: SftStepMetrics) => void): SftStepMetrics[] {
+  validateSft(o);
+  const vars = policy.trainableVariables;
+  const opt = new Adam(vars, o.lr);
+  const out: SftStepMetrics[] = [];
+  try {
+    for (let s = 1; s <= o.steps; s++) {
+      const prompts = sftPrompts(o, s);
+      const { grads, value } = tf.variableGrads(() => goldCrossEntropy(policy, prompts, o.maxNewTokens), vars);
+      const loss = value.dataSync()[0];
+      value.dispose();
+      const ordered = vars.map((v) => grads[v.name]);
+      const gradNorm = Math.sqrt(tf.tidy(() => tf.addN(ordered.map((g) => tf.sum(tf.square(g)))).dataSync()[0]));
+      const coef = gradNorm > o.gradClip ? o.gradClip / (gradNorm + 1e-6) : 1;
+      const clipped = coef < 1 ? ordered.map((g) => tf.mul(g, coef)) : ordered;
+      opt.apply(clipped);
+      if (coef < 1) tf.dispose(clipped);
+      tf.dispose(ordered);
+      const m: SftStepMetrics = { 'sft/loss': loss, 'sft/gold_logprob': -loss, 'sft/grad_norm': gradNorm, 'sft/lr': o.lr };
+      out.push(m);
+      onStep?.(s, m);
+    }
+  } finally {
+    opt.dispose();
+  }
+  return out;
+}

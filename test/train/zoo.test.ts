@@ -1,0 +1,40 @@
+/**
+ * The method zoo behind notebook 08 (zoo.ts): every method × seed runs on the same base and the same
+ * held-out prompts; only the method's own fields differ; the summary has a CI per method × family.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { selectBackend } from '../../lib/train/backend.js';
+import { getRecipe } from '../../lib/train/trainer.js';
+import { runMethodZoo, zooBase, zooSummary, ZOO_METHODS } from '../../lib/train/zoo.js';
+
+beforeAll(async () => {
+  await selectBackend('cpu');
+});
+
+describe('method zoo', () => {
+  it('methods change only their own fields of the shared base', () => {
+    const b = zooBase();
+    const common = ['model', 'families', 'contextLen', 'promptsPerStep', 'genBatchPrompts', 'n', 'maxNewTokens', 'steps', 'lr', 'lrWarmupSteps', 'weightDecay', 'seed'] as const;
+    for (const m of ZOO_METHODS) {
+      const c = m.configure(b);
+      for (const k of common) expect(c[k], `${m.label}.${k}`).toEqual(b[k]);
+    }
+    expect(ZOO_METHODS.map((m) => m.label)).toEqual(['GRPO', 'TMN-Reweight', 'QwenLong-L1', 'dGRPO']);
+  });
+
+  it('runs every method on the same held-out prompts and summarises with 95% CIs', () => {
+    const base = { ...getRecipe('tiny'), steps: 2, evalPromptsPerFamily: 3 };
+    const r = runMethodZoo({ base, seeds: [1], evalSamples: 2, teacherSftSteps: 2 });
+    expect(r.runs.map((x) => x.method)).toEqual(['GRPO', 'TMN-Reweight', 'QwenLong-L1', 'dGRPO']);
+    const promptsOf = (m: string) => r.scores.filter((s) => s.method === m).map((s) => `${s.family}#${s.prompt}`);
+    for (const m of r.methods) expect(promptsOf(m)).toEqual(promptsOf('GRPO'));
+    expect(r.runs.find((x) => x.method === 'QwenLong-L1')!.sftSteps).toBe(10);
+    const s = zooSummary(r);
+    expect(s).toHaveLength(4 * (base.families.length + 1));
+    for (const row of s) {
+      expect(row.ci95_low).toBeLessThanOrEqual(row.mean);
+      expect(row.ci95_high).toBeGreaterThanOrEqual(row.mean);
+    }
+    expect(s.find((x) => x.method === 'GRPO' && x.family === 'all')!.n).toBe(3 * base.families.length);
+  });
+});
