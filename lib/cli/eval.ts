@@ -1,6 +1,8 @@
 /**
  * `golongrl eval` — the checkpoint → evaluation loop (lib/eval/, docs/eval.md):
- *   eval watch CKPT_DIR --run NAME     evaluate every complete checkpoint exactly once (results → SQLite)
+ *   eval watch CKPT_DIR --run NAME     evaluate every complete checkpoint exactly once (results → SQLite);
+ *                                      --benchmarks verl: verl checkpoints on the six long-context benchmarks
+ *                                      through the Job API (lib/eval/verl_runner.ts)
  *   eval checkpoint CKPT_DIR --step N  evaluate one local-trainer checkpoint (what the watcher's job runs)
  *   eval score BENCH FILE              re-score saved benchmark outputs with our TypeScript scorers
  *   eval spec BENCH --model DIR …      print the JobSpec that evaluates a model on one of the six benchmarks
@@ -8,7 +10,11 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { selectBackend } from '../train/backend.js';
-import { BENCHMARK_IDS, evalJobSpec } from '../eval/benchmarks.js';
+import { resolve } from 'node:path';
+import type { BackendOptions } from '../cluster/jobs.js';
+import { BACKEND_KINDS, type BackendKind } from '../cluster/types.js';
+import { BENCHMARK_IDS, evalJobSpec, getBenchmark, getVariant, type BenchmarkId } from '../eval/benchmarks.js';
+import { verlRunner } from '../eval/verl_runner.js';
 import { evaluateLocalCheckpoint } from '../eval/local.js';
 import { ResultsDb } from '../eval/results_db.js';
 import { inlineRunner, jobRunner } from '../eval/runners.js';
@@ -17,7 +23,7 @@ import { summarizeDocMath, type DocMathSample } from '../eval/scorers/docmath.js
 import { summarizeCorpusQa, type CorpusQaEvalRow } from '../eval/scorers/corpusqa.js';
 import { summarizeFrames, type FramesReview } from '../eval/scorers/frames.js';
 import { summarizeLbv1 } from '../eval/scorers/lbv1qa.js';
-import { watchCheckpoints, type WatchEvent } from '../eval/watcher.js';
+import { watchCheckpoints, type Runner, type WatchEvent } from '../eval/watcher.js';
 import { InputError } from '../util/jsonl.js';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from './io.js';
 
@@ -25,14 +31,25 @@ export const DEFAULT_DB = 'runs/eval.db';
 
 export const EVAL_HELP = `golongrl eval <watch|checkpoint|score|spec> …
 
-  eval watch CKPT_DIR --run NAME [--db FILE] [--once] [--backend local|inline] [--poll SECONDS]
+  eval watch CKPT_DIR --run NAME [--db FILE] [--once] [--benchmarks sample|verl] [--backend B] [--poll SECONDS]
              [--until-step N] [--prompts-per-family N] [--jobs-dir DIR] [--json]
       Watch a verl-layout checkpoint directory; evaluate every COMPLETE checkpoint (step ≤
       latest_checkpointed_iteration.txt and its files present) exactly once, across crashes and restarts.
       Results go to the SQLite database (default ${DEFAULT_DB}), one row per (run, step, benchmark, metric).
-      --backend local (default): each evaluation is a Job (lib/cluster, local child process) running
-      'golongrl eval checkpoint'; inline: evaluated in this process. --once: evaluate what is complete
-      now and exit. Local-trainer checkpoints are scored on the held-out sample tasks ('sample-heldout').
+      --once: evaluate what is complete now and exit (failed checkpoints are retried up to 3 claims).
+      --benchmarks sample (default): local-trainer checkpoints on the held-out sample tasks
+        ('sample-heldout'); --backend local (default: a Job running 'golongrl eval checkpoint') or inline.
+      --benchmarks verl: verl checkpoints on the six long-context benchmarks (DocMath, LongBench-V2,
+        Frames, MRCR, CorpusQA, LBV1-QA): merge to HF when needed, one Job per benchmark (vLLM + the
+        reference driver), outputs read back and rescored. --backend local|slurm|ray|skypilot (default
+        local). Options:
+          --eval-root DIR      GoLongRL's Eval/QwenLong-Benchmarks/evalscope folder (required)
+          --model-name P       served model name prefix (default: the run name; name = P_step<N>)
+          --judge-url URL      judge endpoint (default $JUDGE_BASE_URL); --judge-model M (default $JUDGE_MODEL)
+          --env-file FILE      KEY=VALUE file, mode 0600, holding ARK_API_KEY (else the environment)
+          --variant B=V        e.g. mrcr=128k-512k, corpusqa=1m (repeatable)
+          --python P, --dataset-path DIR (DocMath data), --partition P, --account A, --time-limit T,
+          --sbatch-arg ARG (repeatable), --ray-address URL, --sky-cluster NAME
 
   eval checkpoint CKPT_DIR --step N [--prompts-per-family N] [--json]
       Evaluate one local-trainer checkpoint; --json prints {"rows":[{benchmark,metric,value}…]}.
@@ -134,6 +151,65 @@ function describe(e: WatchEvent): string | null {
   }
 }
 
+interface VerlArgs {
+  backend?: string;
+  'jobs-dir'?: string;
+  'eval-root'?: string;
+  'model-name'?: string;
+  'judge-url'?: string;
+  'judge-model'?: string;
+  'env-file'?: string;
+  variant?: string[];
+  python?: string;
+  'dataset-path'?: string;
+  partition?: string;
+  account?: string;
+  'time-limit'?: string;
+  'sbatch-arg'?: string[];
+  'ray-address'?: string;
+  'sky-cluster'?: string;
+}
+
+/** `--benchmarks verl`: the verl runner (lib/eval/verl_runner.ts) from the command line. */
+export function verlRunnerFromArgs(v: VerlArgs, run: string): Runner {
+  const backend = (v.backend ?? 'local') as BackendKind;
+  if (!BACKEND_KINDS.includes(backend)) throw new UsageError(`--backend must be one of ${BACKEND_KINDS.join(', ')} with --benchmarks verl, got '${v.backend}'`);
+  if (!v['eval-root']) throw new UsageError("--benchmarks verl needs --eval-root DIR (GoLongRL's Eval/QwenLong-Benchmarks/evalscope)");
+  const variants: Partial<Record<BenchmarkId, string>> = {};
+  for (const kv of v.variant ?? []) {
+    const m = /^([a-z0-9_]+)=(.+)$/.exec(kv);
+    if (!m) throw new UsageError(`--variant must be BENCH=VARIANT, got '${kv}'`);
+    try {
+      variants[getBenchmark(m[1]).id] = getVariant(getBenchmark(m[1]), m[2]).name;
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  }
+  const judge = { baseUrl: v['judge-url'] ?? process.env.JUDGE_BASE_URL ?? process.env.JUDGE_API_URL, model: v['judge-model'] ?? process.env.JUDGE_MODEL ?? process.env.JUDGE_MODEL_ID };
+  if (!judge.baseUrl || !judge.model) throw new UsageError('--benchmarks verl needs a judge: --judge-url URL and --judge-model M (or JUDGE_BASE_URL and JUDGE_MODEL in the environment)');
+  const backendOptions: BackendOptions = {
+    ...(v['sbatch-arg'] ? { slurm: { sbatchArgs: v['sbatch-arg'] } } : {}),
+    ...(v['ray-address'] ? { ray: { address: v['ray-address'] } } : {}),
+    ...(v['sky-cluster'] ? { skypilot: { cluster: v['sky-cluster'] } } : {}),
+  };
+  return verlRunner({
+    evalRoot: resolve(v['eval-root']),
+    backend,
+    jobsDir: v['jobs-dir'],
+    backendOptions,
+    judge,
+    variants,
+    modelName: v['model-name'] ?? run,
+    ...(v['env-file'] ? { envFile: v['env-file'] } : {}),
+    ...(v.python ? { python: v.python, merge: { python: v.python } } : {}),
+    ...(v['dataset-path'] ? { datasetPath: resolve(v['dataset-path']) } : {}),
+    ...(v.partition ? { partition: v.partition } : {}),
+    ...(v.account ? { account: v.account } : {}),
+    ...(v['time-limit'] ? { timeLimit: v['time-limit'] } : {}),
+    onJob: (job, ck, what) => process.stderr.write(`golongrl eval watch [${run}] step ${ck.step}: ${what} job ${job.id} submitted (${job.backend} ${job.backendId})\n`),
+  });
+}
+
 async function watch(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -147,19 +223,39 @@ async function watch(argv: string[]): Promise<number> {
       'until-step': { type: 'string' },
       'prompts-per-family': { type: 'string' },
       'jobs-dir': { type: 'string' },
+      benchmarks: { type: 'string', default: 'sample' },
+      'eval-root': { type: 'string' },
+      'model-name': { type: 'string' },
+      'judge-url': { type: 'string' },
+      'judge-model': { type: 'string' },
+      'env-file': { type: 'string' },
+      variant: { type: 'string', multiple: true },
+      python: { type: 'string' },
+      'dataset-path': { type: 'string' },
+      partition: { type: 'string' },
+      account: { type: 'string' },
+      'time-limit': { type: 'string' },
+      'sbatch-arg': { type: 'string', multiple: true },
+      'ray-address': { type: 'string' },
+      'sky-cluster': { type: 'string' },
       json: { type: 'boolean', default: false },
     },
   });
   const dir = positionals[0];
   if (!dir || positionals.length > 1) throw new UsageError('eval watch needs exactly one CKPT_DIR');
   if (!values.run) throw new UsageError('--run NAME is required');
-  if (values.backend !== 'local' && values.backend !== 'inline') throw new UsageError(`--backend must be local or inline, got '${values.backend}'`);
+  if (values.benchmarks !== 'sample' && values.benchmarks !== 'verl') throw new UsageError(`--benchmarks must be sample or verl, got '${values.benchmarks}'`);
   const poll = Number(values.poll);
   if (!(poll > 0)) throw new UsageError(`--poll must be a positive number of seconds, got '${values.poll}'`);
   const ppf = int('prompts-per-family', values['prompts-per-family']);
   const untilStep = int('until-step', values['until-step']);
-  if (values.backend === 'inline') await selectBackend('auto');
-  const runner = values.backend === 'inline' ? inlineRunner({ promptsPerFamily: ppf }) : jobRunner({ backend: 'local', jobsDir: values['jobs-dir'], promptsPerFamily: ppf });
+  let runner: Runner;
+  if (values.benchmarks === 'verl') runner = verlRunnerFromArgs(values, values.run);
+  else {
+    if (values.backend !== 'local' && values.backend !== 'inline') throw new UsageError(`--backend must be local or inline with --benchmarks sample, got '${values.backend}'`);
+    if (values.backend === 'inline') await selectBackend('auto');
+    runner = values.backend === 'inline' ? inlineRunner({ promptsPerFamily: ppf }) : jobRunner({ backend: 'local', jobsDir: values['jobs-dir'], promptsPerFamily: ppf });
+  }
   const db = new ResultsDb(values.db);
   const ac = new AbortController();
   const stop = () => ac.abort();

@@ -11,11 +11,13 @@ import { ResultsDb, type StoredResult } from '../eval/results_db.js';
 import { DEFAULT_DB } from './eval.js';
 import { EXIT_OK, UsageError } from './io.js';
 
-export const RESULTS_HELP = `golongrl results [--run NAME] [--db FILE] [--json]
+export const RESULTS_HELP = `golongrl results [--run NAME] [--benchmark B] [--long] [--db FILE] [--json]
 
 The evaluation results (default database ${DEFAULT_DB}): one line per (run, step, benchmark) with its
 metrics, and the six-benchmark average (DocMath, LBV2, Frames, MRCR, CorpusQA, LBV1-QA headline numbers,
-unweighted, as the GoLongRL tables) for steps that have all six. --json: {rows, checkpoints, averages}.`;
+unweighted, as the GoLongRL tables) for steps that have all six. --benchmark B: only that benchmark's rows.
+--long: one line per (run, step, benchmark, metric) instead of metric columns (the verl benchmarks have many
+metrics; docs/eval.md explains each). --json: {rows, checkpoints, averages}.`;
 
 export interface ResultsTable {
   header: string[];
@@ -49,7 +51,7 @@ export function renderTable(t: ResultsTable): string {
 }
 
 export async function runResults(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { run: { type: 'string' }, db: { type: 'string', default: DEFAULT_DB }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } } });
+  const { values } = parseArgs({ args: argv, options: { run: { type: 'string' }, benchmark: { type: 'string' }, long: { type: 'boolean', default: false }, db: { type: 'string', default: DEFAULT_DB }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } } });
   if (values.help) {
     process.stdout.write(RESULTS_HELP + '\n');
     return EXIT_OK;
@@ -67,8 +69,10 @@ export async function runResults(argv: string[]): Promise<number> {
       process.stdout.write(JSON.stringify({ db: values.db, rows, checkpoints, averages }) + '\n');
       return EXIT_OK;
     }
-    if (rows.length === 0) process.stdout.write(`no results${values.run ? ` for run '${values.run}'` : ''} in ${values.db}\n`);
-    else process.stdout.write(renderTable(resultsTable(rows)) + '\n');
+    const shown = values.benchmark ? rows.filter((r) => r.benchmark === values.benchmark) : rows;
+    if (shown.length === 0) process.stdout.write(`no results${values.run ? ` for run '${values.run}'` : ''}${values.benchmark ? ` for benchmark '${values.benchmark}'` : ''} in ${values.db}\n`);
+    else if (values.long) process.stdout.write(renderTable({ header: ['run', 'step', 'benchmark', 'metric', 'value'], lines: shown.map((r) => [r.run, String(r.step), r.benchmark, r.metric, fmt(r.value)]) }) + '\n');
+    else process.stdout.write(renderTable(resultsTable(shown)) + '\n');
     for (const a of averages) process.stdout.write(`${a.run} step ${a.step}: six-benchmark average ${a.average === null ? `n/a (missing ${a.missing.join(', ')})` : a.average.toFixed(1)}\n`);
     const open = checkpoints.filter((c) => c.state !== 'done');
     for (const c of open) process.stdout.write(`${c.run} step ${c.step}: ${c.state}${c.error ? ` (${c.error})` : ''}, ${c.attempts} attempt(s)\n`);

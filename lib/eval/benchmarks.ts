@@ -20,10 +20,12 @@
  *   max(CEM, LLM)], MRCR overall (mrcr_eval.py summary, already ×100; range 128K by default
  *   [UNVERIFIED]), CorpusQA accuracy (correct/total ×100), LBV1-QA overall (unweighted mean of the
  *   subsets, already ×100).
+ * `benchmarkOutputs` says where each driver writes (the reference scripts' default layouts), which is where
+ * lib/eval/verl_collect.ts reads the results back.
  * `sixBenchmarkAverage` is the unweighted mean of the six headline numbers, as the README's Avg column
  * (checked by recomputation in §E); it is null unless all six are present.
  */
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { JobSpec } from '../cluster/types.js';
 import { shQuote } from '../cluster/shell.js';
 import type { ResultRow } from './results_db.js';
@@ -216,7 +218,10 @@ export interface EvalJobOptions {
   variant?: string;
   /** GoLongRL's `Eval/QwenLong-Benchmarks/evalscope` directory on the cluster. */
   evalRoot: string;
-  /** Where outputs go (default `<evalRoot>/results/<bench>/<modelName>`). */
+  /**
+   * The benchmark's output directory (default: the reference layout, `benchmarkOutputs(...).dir`:
+   * `<evalRoot>/results/outputs_docmath/<MODEL>`, `…/MRCR_eval`, `…/CorpusQA_eval`, `…/LBv1QA_eval/data1`, …).
+   */
   outputDir?: string;
   /** DocMath dataset path (run_docmath_eval.new_api.sh DATASET_PATH). */
   datasetPath?: string;
@@ -229,6 +234,55 @@ export interface EvalJobOptions {
   partition?: string;
   account?: string;
   timeLimit?: string;
+}
+
+/**
+ * Where each reference driver writes, for a served model name and a variant (GOLONGRL.md §E, the reference
+ * scripts' defaults; `dir` is what `evalJobSpec` passes as the output directory):
+ * - DocMath / Frames / LongBench-V2 (evalscope with `--use-cache DIR --work-dir DIR`, so no timestamp
+ *   folder, `evalscope/run.py` setup_work_directory): `dir = <root>/results/outputs_<bench>/<MODEL>`, report
+ *   `<dir>/reports/<MODEL>/<bench>.json`, per-sample reviews `<dir>/reviews/<MODEL>/<bench>_<subset>.jsonl`
+ *   (`api/evaluator/cache.py`). LongBench-V2 has no script in the reference: the folder name is ours.
+ * - MRCR: `dir = <root>/MRCR_eval`, runs `<dir>/runs/<MODEL>_mrcr_<variant, '-'→'_'>.jsonl`, summary the same
+ *   path with `.jsonl` → `_summary.json` (mrcr_eval.py run_report).
+ * - CorpusQA: `dir = <root>/CorpusQA_eval`, `runs/<MODEL>_<variant>.jsonl`, `evals/<MODEL>_<variant>_eval.jsonl`.
+ * - LBV1-QA: `dir = <root>/LBv1QA_eval/data1`, `evals/<MODEL>_<subset>.jsonl` per subset and
+ *   `evals/<MODEL>_lbv1qa_summary.json`.
+ */
+export interface BenchmarkOutputs {
+  dir: string;
+  /** evalscope: the report JSON and the reviews folder. */
+  report?: string;
+  reviewsDir?: string;
+  /** MRCR runs file / CorpusQA evals file / LBV1 evals folder. */
+  runs?: string;
+  summary?: string;
+  evals?: string;
+  evalsDir?: string;
+}
+
+export function benchmarkOutputs(bench: BenchmarkId, evalRoot: string, modelName: string, variant = '128k', outputDir?: string): BenchmarkOutputs {
+  switch (bench) {
+    case 'docmath':
+    case 'frames':
+    case 'longbench_v2': {
+      const dir = outputDir ?? join(evalRoot, 'results', `outputs_${bench}`, modelName);
+      return { dir, report: join(dir, 'reports', modelName, `${bench}.json`), reviewsDir: join(dir, 'reviews', modelName) };
+    }
+    case 'mrcr': {
+      const dir = outputDir ?? join(evalRoot, 'MRCR_eval');
+      const runs = join(dir, 'runs', `${modelName}_mrcr_${variant.replaceAll('-', '_')}.jsonl`);
+      return { dir, runs, summary: runs.replace(/\.jsonl$/, '_summary.json') };
+    }
+    case 'corpusqa': {
+      const dir = outputDir ?? join(evalRoot, 'CorpusQA_eval');
+      return { dir, runs: join(dir, 'runs', `${modelName}_${variant}.jsonl`), evals: join(dir, 'evals', `${modelName}_${variant}_eval.jsonl`) };
+    }
+    case 'lbv1qa': {
+      const dir = outputDir ?? join(evalRoot, 'LBv1QA_eval', 'data1');
+      return { dir, evalsDir: join(dir, 'evals'), summary: join(dir, 'evals', `${modelName}_lbv1qa_summary.json`) };
+    }
+  }
 }
 
 /** The evaluation driver's argv (after the server is up). `$VAR` references are expanded by the job's shell. */
@@ -249,7 +303,7 @@ export function evalDriverArgv(b: Benchmark, v: Variant, modelPath: string, mode
       return argv;
     }
     case 'mrcr':
-      return [py, join(root, 'mrcr_eval.py'), '--data_file', join(root, 'datasets', 'mrcr', String(v.driver.data_file)), '--model', modelName, '--model_path', modelPath, '--api_url', url, '--concurrency', String(v.driver.concurrency), '--infer_output', join(out, `${modelName}_mrcr_${v.name.replace('-', '_')}.jsonl`), '--max_input_tokens', String(v.driver.max_input_tokens)];
+      return [py, join(root, 'mrcr_eval.py'), '--data_file', join(root, 'datasets', 'mrcr', String(v.driver.data_file)), '--model', modelName, '--model_path', modelPath, '--api_url', url, '--concurrency', String(v.driver.concurrency), '--infer_output', join(out, 'runs', `${modelName}_mrcr_${v.name.replaceAll('-', '_')}.jsonl`), '--max_input_tokens', String(v.driver.max_input_tokens)];
     case 'corpusqa':
       return [py, join(root, 'corpusqa_eval.py'), '--data_file', join(root, 'CorpusQA_eval', 'data', String(v.driver.data_file)), '--model', modelName, '--api_url', url, '--concurrency', String(v.driver.concurrency), '--infer_output', join(out, 'runs', `${modelName}_${v.name}.jsonl`), '--eval_output', join(out, 'evals', `${modelName}_${v.name}_eval.jsonl`), '--judge_api_key', key, '--judge_base_url', '$JUDGE_BASE_URL', '--judge_model', '$JUDGE_MODEL'];
     case 'lbv1qa':
@@ -277,7 +331,9 @@ export function evalJobSpec(benchmark: BenchmarkId | string, checkpoint: { model
   const b = getBenchmark(benchmark);
   const v = getVariant(b, opts.variant);
   const modelName = opts.modelName ?? 'ckpt';
-  const out = opts.outputDir ?? join(opts.evalRoot, 'results', b.id, modelName);
+  const outs = benchmarkOutputs(b.id, opts.evalRoot, modelName, v.name, opts.outputDir);
+  const out = outs.dir;
+  const vllmLog = join(out, `vllm_${modelName}.log`);
   const keyEnv = opts.judgeKeyEnv ?? 'ARK_API_KEY';
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(keyEnv)) throw new Error(`judgeKeyEnv must be an environment variable name, got '${keyEnv}'`);
   const serve = vllmServeArgv(checkpoint.modelPath, modelName, v.serving, opts.python ?? 'python');
@@ -285,9 +341,9 @@ export function evalJobSpec(benchmark: BenchmarkId | string, checkpoint: { model
   const driver = evalDriverArgv(b, v, checkpoint.modelPath, modelName, out, opts);
   const lines = [
     'set -euo pipefail',
-    `mkdir -p ${shQuote(out)}`,
+    `mkdir -p ${[out, ...[outs.runs, outs.evals].filter((f): f is string => f !== undefined).map(dirname)].filter((d, i, a) => a.indexOf(d) === i).map(shQuote).join(' ')}`,
     ...(v.serving.ropeScaling ? ['export VLLM_ALLOW_LONG_MAX_MODEL_LEN=1'] : []),
-    `${serve.map(shQuote).join(' ')} > ${shQuote(join(out, 'vllm.log'))} 2>&1 &`,
+    `${serve.map(shQuote).join(' ')} > ${shQuote(vllmLog)} 2>&1 &`,
     'VLLM_PID=$!',
     `trap 'kill $VLLM_PID 2>/dev/null || true; wait $VLLM_PID 2>/dev/null || true' EXIT`,
     'READY=0',
@@ -296,7 +352,7 @@ export function evalJobSpec(benchmark: BenchmarkId | string, checkpoint: { model
     '  if [ "$code" = 200 ]; then READY=1; break; fi',
     '  sleep 5',
     'done',
-    `if [ "$READY" != 1 ]; then echo ${shQuote(`vLLM did not become ready; see ${join(out, 'vllm.log')}`)} >&2; exit 1; fi`,
+    `if [ "$READY" != 1 ]; then echo ${shQuote(`vLLM did not become ready; see ${vllmLog}`)} >&2; exit 1; fi`,
     driver.map(shArg).join(' '),
   ];
   const judgeEnv: Record<string, string> = {};

@@ -9,9 +9,8 @@
  * - `inlineRunner`: the same evaluation in this process (lib/eval/local.ts) — no child process; what the
  *   notebook uses when speed matters, and the fallback when no job system is wanted.
  *
- * verl checkpoints need the six long-context benchmarks (lib/eval/benchmarks.ts `evalJobSpec`, after
- * `merge.ts`), i.e. GPUs, vLLM and a judge endpoint; both runners refuse them with a clear error rather
- * than pretend (see docs/eval.md, "What runs where").
+ * verl checkpoints are the verl runner's (lib/eval/verl_runner.ts: merge, six benchmark jobs, outputs read
+ * back); both runners here refuse them with an error pointing there.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -34,7 +33,7 @@ export function findRepoRoot(start = process.cwd()): string {
 
 function refuseVerl(ck: CheckpointRef, runner: string): never {
   throw new Error(
-    `${ck.dir}: a verl checkpoint; the ${runner} runner evaluates local-trainer checkpoints only. The six long-context benchmarks need GPUs, vLLM and a judge: build their jobs with evalJobSpec (lib/eval/benchmarks.ts) on a GPU cluster.`,
+    `${ck.dir}: a verl checkpoint; the ${runner} runner evaluates local-trainer checkpoints only. Evaluate verl checkpoints on the six long-context benchmarks with the verl runner (lib/eval/verl_runner.ts; CLI: eval watch … --benchmarks verl --eval-root DIR --backend slurm|ray|skypilot|local).`,
   );
 }
 

@@ -216,6 +216,6 @@ describe('eval watcher', () => {
   });
 
   it('refuses verl checkpoints in the local runners with a clear error', async () => {
-    await expect(inlineRunner().evaluate({ run: 'r', ckptDir: '/x', step: 1, dir: '/x/global_step_1', layout: 'verl' }, { heartbeat: () => {} })).rejects.toThrow(/verl checkpoint.*evalJobSpec/);
+    await expect(inlineRunner().evaluate({ run: 'r', ckptDir: '/x', step: 1, dir: '/x/global_step_1', layout: 'verl' }, { heartbeat: () => {} })).rejects.toThrow(/verl checkpoint.*verl runner/);
   });
 });
