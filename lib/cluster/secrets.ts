@@ -100,3 +100,40 @@ export function assertNoSecrets(artifact: unknown, secrets: Readonly<Record<stri
     if (json !== value && text.includes(json)) throw new SecretError(`${what} contains the (JSON-escaped) value of secret ${name}`);
   }
 }
+
+/**
+ * Names that look like credentials: `*_API_KEY`, `*_TOKEN`, `*_SECRET`, `*_PASSWORD` (any case), plus the
+ * ones this project knows by name. Used by `jobEnvironment`.
+ */
+export const SECRET_NAME_PATTERN = /(?:^|_)(?:API_?KEY|TOKEN|SECRET|PASSWORD|PASSWD)$/i;
+export const KNOWN_SECRET_NAMES: readonly string[] = ['WANDB_API_KEY', 'GOLONGRL_JUDGE_API_KEY', 'ARK_API_KEY', 'OPENAI_API_KEY', 'HF_TOKEN', 'HUGGING_FACE_HUB_TOKEN'];
+
+export function looksSecret(name: string): boolean {
+  return KNOWN_SECRET_NAMES.includes(name) || SECRET_NAME_PATTERN.test(name);
+}
+
+/**
+ * The environment a job (or the scheduler client that exports its environment to the job, as `sbatch
+ * --export=ALL` and `sky launch --secret` do) is started with: the submitting process's environment
+ * WITHOUT any credential-looking variable the job did not declare, then the spec's non-secret `env`, then
+ * the declared secrets. Least privilege: a judge key in the watcher's shell does not reach a training
+ * job that never asked for it. Returns the environment and the names it withheld (for a notice; names only).
+ */
+export function jobEnvironment(
+  parent: NodeJS.ProcessEnv,
+  declared: readonly string[],
+  env: Readonly<Record<string, string>>,
+  secrets: Readonly<Record<string, string>>,
+): { env: NodeJS.ProcessEnv; withheld: string[] } {
+  const out: NodeJS.ProcessEnv = {};
+  const withheld: string[] = [];
+  for (const [k, v] of Object.entries(parent)) {
+    if (v === undefined) continue;
+    if (looksSecret(k) && !declared.includes(k)) {
+      withheld.push(k);
+      continue;
+    }
+    out[k] = v;
+  }
+  return { env: { ...out, ...env, ...secrets }, withheld: withheld.sort() };
+}

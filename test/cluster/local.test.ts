@@ -90,6 +90,24 @@ describe('local backend (real child processes)', () => {
     await expect(submitJob(cmd('x', 'true', { secretEnv: ['GOLONGRL_NOT_SET_ANYWHERE'] }), 'local', opts)).rejects.toThrow(/missing secret GOLONGRL_NOT_SET_ANYWHERE/);
   });
 
+  it('credential-looking variables the job did not declare stay out of its environment', async () => {
+    const undeclared = 'UNDECLARED-' + Math.random().toString(36).slice(2);
+    process.env.GOLONGRL_OTHER_API_KEY = undeclared;
+    process.env.WANDB_API_KEY = undeclared;
+    try {
+      const job = await submitJob(cmd('least-privilege', 'echo "other=${GOLONGRL_OTHER_API_KEY:-unset} wandb=${WANDB_API_KEY:-unset} path=${PATH:+set}"'), 'local', opts);
+      expect(await job.wait({ timeoutMs: 20_000 })).toBe('COMPLETED');
+      expect(readFileSync(job.paths.stdout, 'utf8')).toBe('other=unset wandb=unset path=set\n');
+      // Declared, it arrives (from the environment, since no env file is given).
+      const job2 = await submitJob(cmd('declared', 'echo "wandb=${#WANDB_API_KEY}"', { secretEnv: ['WANDB_API_KEY'] }), 'local', opts);
+      expect(await job2.wait({ timeoutMs: 20_000 })).toBe('COMPLETED');
+      expect(readFileSync(job2.paths.stdout, 'utf8')).toBe(`wandb=${undeclared.length}\n`);
+    } finally {
+      delete process.env.GOLONGRL_OTHER_API_KEY;
+      delete process.env.WANDB_API_KEY;
+    }
+  });
+
   it('dry-run writes a record outside the job list and runs nothing', async () => {
     const job = await submitJob(cmd('dry', `touch ${dir}/RAN`), 'local', { ...opts, dryRun: true });
     expect(job.dryRun).toBe(true);

@@ -9,7 +9,7 @@ import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { assertNoSecrets, loadSecretEnv, readEnvFile, redact, SecretError } from '../../lib/cluster/secrets.js';
+import { assertNoSecrets, jobEnvironment, loadSecretEnv, looksSecret, readEnvFile, redact, SecretError } from '../../lib/cluster/secrets.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'secrets-'));
 function envFile(name: string, text: string, mode = 0o600): string {
@@ -96,5 +96,16 @@ describe('redact and assertNoSecrets', () => {
     await new Promise((res) => child.on('close', res));
     expect(out).toBe(`len=${WANDB.length}`);
     if (cmdline) assertNoSecrets(cmdline, secrets, '/proc/<pid>/cmdline');
+  });
+});
+
+describe('jobEnvironment (least privilege)', () => {
+  it('withholds undeclared credential-looking variables and keeps the rest', () => {
+    const parent = { PATH: '/usr/bin', HOME: '/root', WANDB_API_KEY: 'w-secret', ARK_API_KEY: 'a-secret', HF_TOKEN: 'h', MY_SECRET: 's', DB_PASSWORD: 'p', TOKENIZERS_PARALLELISM: 'false', SLURM_CONF: '/x' };
+    const { env, withheld } = jobEnvironment(parent, ['ARK_API_KEY'], { NCCL_DEBUG: 'VERSION' }, { ARK_API_KEY: 'from-file' });
+    expect(withheld).toEqual(['DB_PASSWORD', 'HF_TOKEN', 'MY_SECRET', 'WANDB_API_KEY']);
+    expect(env).toEqual({ PATH: '/usr/bin', HOME: '/root', TOKENIZERS_PARALLELISM: 'false', SLURM_CONF: '/x', NCCL_DEBUG: 'VERSION', ARK_API_KEY: 'from-file' });
+    expect(looksSecret('TOKENIZERS_PARALLELISM')).toBe(false);
+    expect(looksSecret('GOLONGRL_JUDGE_API_KEY')).toBe(true);
   });
 });

@@ -15,6 +15,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JobRecord } from '../store.js';
+import { jobEnvironment } from '../secrets.js';
 import { substitutePlaceholders } from '../shell.js';
 import type { JobSpec, JobState } from '../types.js';
 import { readFileFrom, type BackendDriver, type LogChunk, type SubmitContext, type SubmitResult } from './driver.js';
@@ -83,7 +84,7 @@ export const localBackend: BackendDriver = {
         cwd,
         detached: true,
         stdio: ['ignore', out, err],
-        env: { ...process.env, ...spec.env, ...ctx.secrets, GOLONGRL_JOB_ID: ctx.id },
+        env: { ...jobEnvironment(process.env, spec.secretEnv, spec.env, ctx.secrets).env, GOLONGRL_JOB_ID: ctx.id },
       });
       await new Promise<void>((res, rej) => {
         child.once('spawn', () => res());

@@ -17,6 +17,7 @@ import { renderSbatch } from '../sbatch.js';
 import { sanitizeJobName } from '../shell.js';
 import type { JobSpec, JobState } from '../types.js';
 import { run } from '../exec.js';
+import { jobEnvironment } from '../secrets.js';
 import { readFileFrom, type BackendDriver, type SubmitContext, type SubmitResult } from './driver.js';
 import { join } from 'node:path';
 
@@ -147,7 +148,7 @@ export const slurmBackend: BackendDriver = {
     writeFileAtomic(script, text, 0o644);
     const argv = sbatchArgv(spec, ctx, script);
     if (ctx.dryRun) return { backendId: 'dry-run', info: { sbatch: JSON.stringify(['sbatch', ...argv]) }, script };
-    const r = await run('sbatch', argv, { env: { ...process.env, ...ctx.secrets } });
+    const r = await run('sbatch', argv, { env: jobEnvironment(process.env, spec.secretEnv, {}, ctx.secrets).env });
     if (r.exitCode !== 0) throw new Error(`sbatch failed (exit ${r.exitCode}): ${r.stderr.trim() || r.stdout.trim()}`);
     const backendId = r.stdout.trim().split('\n').at(-1)?.split(';')[0]?.trim() ?? '';
     if (!/^\d+$/.test(backendId)) throw new Error(`sbatch printed no job id: '${r.stdout.trim()}'`);
