@@ -16,15 +16,9 @@
  *   then 0; errors are retried the same way. The sample's score is the MAX over its gold answers.
  */
 
-export const GENERAL_ORM_PROMPT = `You are an expert in verifying if two answers are the same.
-Your input is a problem and two answers, Answer 1 and Answer 2. You need to check if they are equivalent.
-Your task is to determine if two answers are equivalent, without attempting to solve the original problem.
-Compare the answers to verify they represent identical values or meaning, even when written in different forms or notations.
-
-Your output must follow the following format:
-1) Provide an explanation for why the answers are equivalent or not.
-2) Then provide your final answer in the form of: [[YES]] or [[NO]]
-`;
+/** The reference ORM judge prompt; one copy, in the reward layer (QwenLong-L1's hybrid reward uses it too). */
+import { GENERAL_ORM_PROMPT } from '../../rewards/llm_judge.js';
+export { GENERAL_ORM_PROMPT };
 
 export const ORM_USER_TEMPLATE = `
 Problem: {problem}
