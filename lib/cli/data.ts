@@ -5,6 +5,7 @@
  *   profile FILE           rows per capability / reward type / reward mode / source, prompt lengths
  *   sample                 regenerate the shipped SAMPLE dataset and rollout-dump fixture
  *   rollouts DIR|FILE      read a verl rollout dump, join reward modes, print replayable rows
+ *   mix                    a short/long mixture by prompt tokens as one pre-mixed train file + manifest
  *
  * Errors follow the other verbs: a bad row exits 2 naming file, line (JSONL) or row (parquet) and
  * field, unless `--skip-bad FILE` quarantines it. See docs/data.md.
@@ -18,6 +19,7 @@ import { readDataset, type ReadProgress } from '../data/dataset.js';
 import { profileDataset, type DataProfile, type LengthStats, type TokenMode } from '../data/profile.js';
 import { buildPromptIndex, readRolloutDump, writeDumpFixture, DUMP_FIXTURE_OPTIONS } from '../data/rollout_dump.js';
 import { SAMPLE_SEED, writeSample } from '../data/sample_generator.js';
+import { mixDatasets, MixShortfallError, ParquetShapeError, type MixManifest, type MixProgress } from '../data/mix.js';
 import { EXIT_BAD_INPUT, EXIT_OK, LineWriter, Progress, UsageError } from './io.js';
 
 export const DATA_HELP = `golongrl data <subverb> [options]
@@ -48,7 +50,20 @@ export const DATA_HELP = `golongrl data <subverb> [options]
       prompt text (a reward_mode already on the line wins). Pipe into
       'golongrl advantages --estimator tmn_grpo -'.
 
-  --json       print the summary (validate, profile, rollouts) as one JSON object
+  mix --short A --long B | --from FILE --threshold N   --short-fraction F --out OUT.jsonl|OUT.parquet
+      [--tokens exact|chars] [--total-tokens N] [--seed S] [--no-shuffle] [--allow-shortfall]
+      [--cache-dir DIR | --no-cache] [--skip-bad Q.jsonl] [--json] [--progress]
+      Write a short/long mixture whose short share of prompt tokens is as close as possible to F
+      (dGRPO: 0.1) as one pre-mixed train file for verl, plus OUT.manifest.json (sources with
+      sha256, rows and tokens per side, achieved share, seed, command). Short/long come from two
+      files, or from one file split at N tokens (short: tokens <= N). All long rows are kept (or,
+      with --total-tokens N, a seeded-shuffle prefix holding about (1-F)*N tokens); short rows are
+      added in seeded-shuffle order until the share is closest to F; the output order is a seeded
+      shuffle (--no-shuffle: short then long, file order). Rows are copied unchanged (JSONL lines
+      byte for byte). Tokens as in profile (default exact). If all short rows stay below F the
+      command exits 2 naming the largest --total-tokens that works, unless --allow-shortfall.
+
+  --json       print the summary (validate, profile, rollouts, mix) as one JSON object
   --progress   show the progress line even when stderr is not a terminal`;
 
 function progressFor(label: string, force: boolean) {
@@ -247,6 +262,127 @@ async function runRollouts(argv: string[]): Promise<number> {
   return EXIT_OK;
 }
 
+function mixProgress(force: boolean) {
+  let bar: Progress | undefined;
+  let key = '';
+  let last = 0;
+  return (p: MixProgress) => {
+    const k = `${p.phase} ${p.file}`;
+    if (k !== key) {
+      bar?.done(last);
+      key = k;
+      bar = new Progress(`mix: ${k}`, p.total !== undefined ? Math.round(p.total) : undefined, force, p.unit);
+    }
+    last = Math.round(p.done);
+    bar!.tick(last);
+  };
+}
+
+function parseIntArg(name: string, text: string | undefined, min: number): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < min) throw new UsageError(`--${name} needs an integer >= ${min}, got '${text}'`);
+  return n;
+}
+
+export function formatMix(m: MixManifest, manifestFile: string, seconds: number): string {
+  const pct = (x: number) => `${(100 * x).toFixed(3)}%`;
+  const rows = m.sources.map((s) => [s.role, s.file, s.format, String(s.rows), String(s.quarantined), String(s.tokens), String(s.selected_rows), String(s.selected_tokens)]);
+  return [
+    `${m.output.file} (${m.output.format}, ${mb(m.output.bytes)}): ${m.output.rows} rows, ${m.total_tokens} ${m.token_measure === 'exact' ? 'Qwen3 tokens' : 'chars'} in ${seconds.toFixed(1)} s`,
+    `short share ${pct(m.achieved_short_fraction)} (${m.achieved_short_fraction_exact}) for target ${pct(m.target_short_fraction)}` +
+      (m.granularity_bound !== null ? `; |error| ${pct(m.abs_error)} <= bound ${pct(m.granularity_bound)}` : '; TARGET NOT REACHED (short rows exhausted)'),
+    `short ${m.short.selected_rows}/${m.short.available_rows} rows, long ${m.long.selected_rows}/${m.long.available_rows} rows; seed ${m.seed}` +
+      (m.quarantined ? `; ${m.quarantined} bad rows written to ${m.quarantine_file}` : ''),
+    '',
+    textTable(['role', 'file', 'format', 'rows', 'bad', 'tokens', 'chosen rows', 'chosen tokens'], rows),
+    '',
+    `manifest: ${manifestFile}`,
+  ].join('\n');
+}
+
+async function runMix(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: {
+      short: { type: 'string' },
+      long: { type: 'string' },
+      from: { type: 'string' },
+      threshold: { type: 'string' },
+      'short-fraction': { type: 'string' },
+      tokens: { type: 'string', default: 'exact' },
+      'total-tokens': { type: 'string' },
+      seed: { type: 'string', default: '0' },
+      'no-shuffle': { type: 'boolean', default: false },
+      'allow-shortfall': { type: 'boolean', default: false },
+      out: { type: 'string' },
+      'cache-dir': { type: 'string' },
+      'no-cache': { type: 'boolean', default: false },
+      'skip-bad': { type: 'string' },
+      json: { type: 'boolean', default: false },
+      progress: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h' },
+    },
+    allowPositionals: true,
+  });
+  if (values.help) return help();
+  if (positionals.length) throw new UsageError(`data mix takes no positional arguments (got '${positionals[0]}'); use --short/--long or --from`);
+  const twoFiles = values.short !== undefined || values.long !== undefined;
+  const oneFile = values.from !== undefined || values.threshold !== undefined;
+  if (twoFiles === oneFile) throw new UsageError('data mix needs either --short A --long B, or --from FILE --threshold N');
+  if (twoFiles && (values.short === undefined || values.long === undefined)) throw new UsageError('--short and --long go together');
+  if (oneFile && (values.from === undefined || values.threshold === undefined)) throw new UsageError('--from and --threshold go together');
+  if (values.out === undefined) throw new UsageError('data mix needs --out OUT.jsonl or OUT.parquet');
+  if ([values.short, values.long, values.from].includes('-')) throw new UsageError('data mix reads each source twice: stdin (-) is not supported');
+  const fracText = values['short-fraction'];
+  if (fracText === undefined) throw new UsageError('data mix needs --short-fraction F (e.g. 0.1)');
+  const fraction = Number(fracText);
+  if (fracText.trim() === '' || !(fraction >= 0 && fraction < 1)) throw new UsageError(`--short-fraction needs a number in [0, 1), got '${fracText}'`);
+  const mode = values.tokens;
+  if (mode !== 'exact' && mode !== 'chars') throw new UsageError(`--tokens must be exact or chars, got '${mode}'`);
+  if (values['no-cache'] && values['cache-dir']) throw new UsageError('--no-cache and --cache-dir exclude each other');
+  const seed = parseIntArg('seed', values.seed, 0)!;
+  if (seed > 0xffffffff) throw new UsageError(`--seed needs an integer in [0, 2^32), got '${values.seed}'`);
+  const inputs = [values.short, values.long, values.from].filter((x): x is string => x !== undefined);
+  if (inputs.includes(values.out) || values.out === values['skip-bad']) throw new UsageError(`--out '${values.out}' would overwrite an input or the quarantine file`);
+  let res;
+  try {
+    res = await mixDatasets({
+      short: values.short,
+      long: values.long,
+      from: values.from,
+      threshold: parseIntArg('threshold', values.threshold, 0),
+      shortFraction: fraction,
+      tokens: mode,
+      totalTokens: parseIntArg('total-tokens', values['total-tokens'], 1),
+      seed,
+      shuffle: !values['no-shuffle'],
+      out: values.out,
+      skipBad: values['skip-bad'],
+      cacheDir: values['no-cache'] ? null : values['cache-dir'],
+      allowShortfall: values['allow-shortfall'],
+      command: ['golongrl', 'data', 'mix', ...argv],
+      onProgress: mixProgress(values.progress),
+    });
+  } catch (e) {
+    if (e instanceof MixShortfallError) {
+      process.stderr.write(`golongrl data mix: ${e.message}\n`);
+      if (values.json) process.stdout.write(JSON.stringify({ error: 'shortfall', message: e.message, achieved_short_fraction: e.selection.achieved, short_tokens: e.selection.shortTokens, long_tokens: e.selection.longTokens }) + '\n');
+      return EXIT_BAD_INPUT;
+    }
+    if (e instanceof ParquetShapeError) {
+      process.stderr.write(`golongrl data mix: ${e.message}\n`);
+      return EXIT_BAD_INPUT;
+    }
+    if (e instanceof RangeError) throw new UsageError(e.message);
+    throw e;
+  }
+  const { manifest, manifestFile, seconds } = res;
+  if (values.json) process.stdout.write(JSON.stringify({ ...manifest, manifest_file: manifestFile, seconds }) + '\n');
+  else process.stdout.write(formatMix(manifest, manifestFile, seconds) + '\n');
+  return EXIT_OK;
+}
+
 function help(): number {
   process.stdout.write(DATA_HELP + '\n');
   return EXIT_OK;
@@ -257,6 +393,7 @@ const SUBVERBS: Record<string, (argv: string[]) => Promise<number>> = {
   profile: runProfile,
   sample: runSample,
   rollouts: runRollouts,
+  mix: runMix,
 };
 
 export async function runData(argv: string[]): Promise<number> {

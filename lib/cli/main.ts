@@ -22,7 +22,7 @@ type Verb = { run: (argv: string[]) => Promise<number>; help: string; summary: s
 export const VERBS: Record<string, Verb> = {
   score: { run: runScore, help: SCORE_HELP, summary: 'score rollouts with the GoLongRL rewards (JSONL in, JSONL out)' },
   advantages: { run: runAdvantages, help: ADVANTAGES_HELP, summary: 'replay advantage estimators over rollouts, step by step' },
-  data: { run: runData, help: DATA_HELP, summary: 'validate and profile GoLongRL datasets (JSONL/parquet), regenerate the SAMPLE, read rollout dumps' },
+  data: { run: runData, help: DATA_HELP, summary: 'validate and profile GoLongRL datasets (JSONL/parquet), mix short/long by tokens, regenerate the SAMPLE, read rollout dumps' },
   demo: { run: runDemo, help: DEMO_HELP, summary: 'synthetic rollouts, real rewards, every estimator side by side' },
   notebooks: { run: runNotebooks, help: NOTEBOOKS_HELP, summary: 'execute every notebook headless; any cell error fails (npm run notebooks)' },
   train: { run: runTrain, help: TRAIN_HELP, summary: 'train the tiny tfjs policy with GRPO on the synthetic suite (metrics, checkpoints, resume)' },

@@ -3,12 +3,17 @@
  * into a JobSpec and submit it through the one Job API (lib/cluster/jobs.ts). `--dry-run` prints what would
  * run (the recipe's dry-run text and the generated launch file) and submits nothing. The local backend
  * runs the local trainer by default (`--payload local-trainer`), the others run verl.
+ * A phased recipe (cluster/recipes/index.ts PHASED_RECIPES, lib/cluster/phases.ts) submits one job per
+ * phase, chained (Slurm: afterok dependencies; other backends: this process waits and submits the next
+ * phase when the previous one COMPLETED); `--dry-run` prints every phase; `--phase K` submits phase K only.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { CLUSTER_RECIPES, getClusterRecipe } from '../../cluster/recipes/index.js';
+import { CLUSTER_RECIPES, getClusterRecipe, getPhasedRecipe, PHASED_RECIPES } from '../../cluster/recipes/index.js';
 import { submitJob, type BackendOptions } from '../cluster/jobs.js';
+import { submitPhases } from '../cluster/chain.js';
+import { phasedJobSpecs, renderPhasedDryRun, type PhasedRecipe, type PhasedRenderOptions } from '../cluster/phases.js';
 import { recipeToJobSpec, renderDryRun, type PayloadMode, type RenderOptions } from '../cluster/render.js';
 import { SecretError } from '../cluster/secrets.js';
 import { BACKEND_KINDS, type BackendKind, type JobState } from '../cluster/types.js';
@@ -19,9 +24,13 @@ export const SUBMIT_HELP = `golongrl submit RECIPE --backend local|slurm|ray|sky
 
 Submit a cluster recipe (${Object.keys(CLUSTER_RECIPES).join(' | ')}) as a job; the job is recorded under
 runs/jobs/<id>/ so 'golongrl status|logs|cancel ID' work from any later process (docs/cluster.md).
+Phased recipes (${Object.keys(PHASED_RECIPES).join(' | ')}) submit one job per phase, chained
+(docs/cluster-recipes.md): slurm with --dependency=afterok, other backends by waiting here.
   --backend B            local (default; a child process here) | slurm | ray | skypilot
   --payload P            verl | local-trainer (default: local-trainer for --backend local, verl otherwise)
   --steps N              verl: trainer.total_training_steps; local trainer: --steps (≤ 12 uses the tiny recipe)
+                         phased recipe: per-phase budgets N1,N2,… (each phase's own steps)
+  --phase K              phased recipe: submit phase K only (it still resumes from phase K-1's final checkpoint)
   --out DIR              checkpoint/output dir (verl: trainer.default_local_dir; local trainer: --out)
   --nodes N, --gpus-per-node N   override the recipe's resources
   --override K=V         extra Hydra override (verl payload; repeatable; validated against the verl schema)
@@ -71,6 +80,7 @@ export async function runSubmit(argv: string[]): Promise<number> {
       'sbatch-arg': { type: 'string', multiple: true },
       'ray-address': { type: 'string' },
       'sky-cluster': { type: 'string' },
+      phase: { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
@@ -84,6 +94,9 @@ export async function runSubmit(argv: string[]): Promise<number> {
   if (!BACKEND_KINDS.includes(backend)) throw new UsageError(`--backend must be one of ${BACKEND_KINDS.join(', ')}, got '${values.backend}'`);
   const payload = (values.payload ?? (backend === 'local' ? 'local-trainer' : 'verl')) as PayloadMode;
   if (payload !== 'verl' && payload !== 'local-trainer') throw new UsageError(`--payload must be verl or local-trainer, got '${values.payload}'`);
+  const phased = getPhasedRecipe(positionals[0]);
+  if (phased) return runPhasedSubmit(phased, backend, payload, values);
+  if (values.phase !== undefined) throw new UsageError(`--phase applies to phased recipes (${Object.keys(PHASED_RECIPES).join(', ')}) only`);
   let recipe;
   try {
     recipe = getClusterRecipe(positionals[0]);
@@ -160,4 +173,120 @@ export async function runSubmit(argv: string[]): Promise<number> {
     );
   }
   return final !== undefined && final !== 'COMPLETED' ? EXIT_FAILURE : EXIT_OK;
+}
+
+type SubmitValues = {
+  steps?: string;
+  out?: string;
+  nodes?: string;
+  'gpus-per-node'?: string;
+  override?: string[];
+  'env-file'?: string;
+  'dry-run'?: boolean;
+  wait?: boolean;
+  'jobs-dir'?: string;
+  'sbatch-arg'?: string[];
+  'ray-address'?: string;
+  'sky-cluster'?: string;
+  phase?: string;
+  json?: boolean;
+};
+
+/** A phased recipe: every phase rendered (and schema-validated), then submitted as a chain (or one phase). */
+async function runPhasedSubmit(phased: PhasedRecipe, backend: BackendKind, payload: PayloadMode, values: SubmitValues): Promise<number> {
+  let phaseSteps: number[] | undefined;
+  if (values.steps !== undefined) {
+    phaseSteps = values.steps.split(',').map((x) => posInt('steps', x.trim()) as number);
+    if (phaseSteps.length !== phased.phases.length || phaseSteps.some((n) => n < 1))
+      throw new UsageError(`--steps for '${phased.name}' takes ${phased.phases.length} positive per-phase budgets N1,…,N${phased.phases.length}, got '${values.steps}'`);
+  }
+  const nodes = posInt('nodes', values.nodes);
+  const gpus = posInt('gpus-per-node', values['gpus-per-node']);
+  const ropts: PhasedRenderOptions = {
+    payload,
+    ...(phaseSteps ? { phaseSteps } : {}),
+    ...(values.out !== undefined ? { outDir: values.out } : {}),
+    ...(nodes !== undefined ? { nodes } : {}),
+    ...(gpus !== undefined ? { gpusPerNode: gpus } : {}),
+    ...(values.override ? { overrides: values.override } : {}),
+  };
+  let jobs;
+  let dryText = '';
+  try {
+    jobs = phasedJobSpecs(phased, ropts);
+    if (values['dry-run']) dryText = renderPhasedDryRun(phased, ropts);
+  } catch (e) {
+    if (e instanceof SchemaValidationError || e instanceof RangeError) throw new UsageError(e.message);
+    throw e;
+  }
+  if (values.phase !== undefined) {
+    const k = posInt('phase', values.phase) as number;
+    if (k < 1 || k > jobs.length) throw new UsageError(`--phase must be 1…${jobs.length} for '${phased.name}', got ${k}`);
+    jobs = [jobs[k - 1]];
+  }
+  if (jobs.some((j) => j.spec.payload.kind === 'command' && j.spec.payload.workdir === undefined)) {
+    const root = findRepoRoot();
+    if (!root) throw new UsageError('the local-trainer payload runs bin/golongrl.mjs: run submit from inside the golongrl-lab checkout');
+    jobs = jobs.map((j) => (j.spec.payload.kind === 'command' && j.spec.payload.workdir === undefined ? { ...j, spec: { ...j.spec, payload: { ...j.spec.payload, workdir: root } } } : j));
+  }
+  const bopts: BackendOptions = {
+    ...(values['sbatch-arg'] ? { slurm: { sbatchArgs: values['sbatch-arg'] } } : {}),
+    ...(values['ray-address'] ? { ray: { address: values['ray-address'] } } : {}),
+    ...(values['sky-cluster'] ? { skypilot: { cluster: values['sky-cluster'] } } : {}),
+  };
+  const say = (m: string) => {
+    if (!values.json) process.stderr.write(`golongrl submit: ${m}\n`);
+  };
+  if (backend !== 'slurm' && !values['dry-run'] && jobs.length > 1) say(`${phased.name}: ${jobs.length} phases on ${backend}; this process submits each phase when the previous one COMPLETED (Ctrl-C stops the chain, not the running phase)`);
+  let res;
+  try {
+    res = await submitPhases(jobs, backend, {
+      ...(values['jobs-dir'] ? { jobsDir: values['jobs-dir'] } : {}),
+      ...(values['env-file'] ? { envFile: values['env-file'] } : {}),
+      dryRun: values['dry-run'] === true,
+      backend: bopts,
+      onEvent: (m) => say(m),
+    });
+  } catch (e) {
+    if (e instanceof SecretError) throw new UsageError(e.message);
+    throw e;
+  }
+  if (values['dry-run']) {
+    const launches = res.handles.map((h, i) => ({
+      phase: jobs[i].phase,
+      id: h.id,
+      launch_file: h.paths.script ?? null,
+      launch: h.paths.script && existsSync(h.paths.script) ? readFileSync(h.paths.script, 'utf8') : null,
+      info: h.record.info,
+    }));
+    if (values.json) {
+      process.stdout.write(JSON.stringify({ dry_run: true, backend, recipe: phased.name, phases: jobs.map((j) => ({ phase: j.phase, spec: j.spec, resume_from: j.resumeFrom, final_checkpoint: j.finalCheckpoint })), rendered: dryText, launches, chain: res.chain }) + '\n');
+    } else {
+      const o = [dryText.trimEnd(), '', `backend ${backend} (dry run, nothing submitted; chain record ${res.file})`];
+      for (const l of launches) {
+        o.push(`phase ${l.phase}: ${l.launch_file ? `launch file ${l.launch_file}` : 'no launch file'}; would run ${JSON.stringify(l.info)}`);
+        if (l.launch) o.push(l.launch.trimEnd());
+      }
+      process.stdout.write(o.join('\n') + '\n');
+    }
+    return EXIT_OK;
+  }
+  let chain = res.chain;
+  if (values.wait && backend === 'slurm') {
+    say(`waiting for ${res.handles.length} phase(s)`);
+    for (const [i, h] of res.handles.entries()) {
+      const s = await h.wait();
+      chain.phases[i].state = s;
+      if (s !== 'COMPLETED') break;
+    }
+    chain = { ...chain, state: chain.phases.every((p) => p.state === 'COMPLETED') ? 'COMPLETED' : 'FAILED' };
+  }
+  const out = { chain: chain.id, chain_file: res.file, backend, recipe: phased.name, state: chain.state, ...(chain.error ? { error: chain.error } : {}), phases: chain.phases };
+  if (values.json) process.stdout.write(JSON.stringify(out) + '\n');
+  else {
+    const L = [`chain ${chain.id}  ${chain.state}${chain.error ? ` (${chain.error})` : ''}`, `  record ${res.file}`];
+    for (const p of chain.phases) L.push(`  phase ${p.phase} ${p.label}: ${p.jobId ?? '-'} (${backend} ${p.backendId ?? '-'}) ${p.state}${p.after ? ` after ${p.after}` : ''}; steps ${p.steps[0]}–${p.steps[1]}`);
+    process.stdout.write(L.join('\n') + '\n');
+  }
+  return chain.state === 'FAILED' ? EXIT_FAILURE : EXIT_OK;
 }
