@@ -284,7 +284,7 @@ export async function writeReport(r: CompareResult, dir: string): Promise<Report
       columns: 3,
       strokeOrder: r.estimators,
       title: 'Training reward per task type (kept rollouts)',
-      subtitle: `task_metrics/<type>/mean_reward, mean over seeds ${r.seeds.join(', ')}, moving mean over ${win} steps (raw faint, dots = logged steps); a step where no group of the task was kept has no point`,
+      subtitle: `task_metrics/<type>/mean_reward, mean over seeds ${r.seeds.join(', ')}; line: moving mean over ${win} steps; dots: steps with kept groups`,
       xLabel: 'step',
       yLabel: 'mean reward',
       width: 900,
