@@ -4,6 +4,7 @@
  * backend); `list` only reads the records (last known states, no query).
  */
 import { parseArgs } from 'node:util';
+import { listChains, type ChainRecord } from '../cluster/chain.js';
 import { attachJob, listJobs, pollStates, type JobHandle } from '../cluster/jobs.js';
 import { sanitizeJobName } from '../cluster/shell.js';
 import { assertJobId } from '../cluster/store.js';
@@ -27,16 +28,18 @@ export const CANCEL_HELP = `golongrl cancel ID [--json]
 
 Cancel a job (local: SIGTERM to its process group, then SIGKILL; slurm: scancel; ray: /stop; skypilot: sky cancel).
 ${COMMON}`;
-export const LIST_HELP = `golongrl list [--json]
+export const LIST_HELP = `golongrl list [--chains] [--json]
 
 Every recorded job with its LAST KNOWN state (no backend query; 'golongrl status' refreshes).
+  --chains               list the phase chains of phased recipes instead (runs/jobs/chains/, see
+                         docs/cluster-recipes.md): each chain's state and its phases' jobs and states
 ${COMMON}`;
 
 function opts(argv: string[]) {
   return parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { 'jobs-dir': { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
+    options: { 'jobs-dir': { type: 'string' }, json: { type: 'boolean', default: false }, chains: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
   });
 }
 
@@ -46,6 +49,13 @@ function jobsOpts(v: { 'jobs-dir'?: string | boolean }) {
 
 function row(j: JobHandle) {
   return { id: j.id, backend: j.backend, backend_id: j.backendId, state: j.lastState, name: j.name, recipe: j.record.recipe ?? null, submitted_at: j.record.submittedAt, state_at: j.record.lastStateAt, stdout: j.paths.stdout };
+}
+
+function chainTable(chains: readonly ChainRecord[]): string {
+  if (chains.length === 0) return '(no phase chains)';
+  return chains
+    .map((c) => [`${c.id}  ${c.recipe}  ${c.backend}  ${c.state}${c.error ? `  (${c.error})` : ''}`, ...c.phases.map((p) => `  phase ${p.phase} ${p.label}: ${p.state}  job ${p.jobId ?? '-'}  steps ${p.steps[0]}..${p.steps[1]}`)].join('\n'))
+    .join('\n');
 }
 
 function table(jobs: JobHandle[]): string {
@@ -134,6 +144,12 @@ export async function runList(argv: string[]): Promise<number> {
   const { values, positionals } = opts(argv);
   if (values.help) return (process.stdout.write(LIST_HELP + '\n'), EXIT_OK);
   if (positionals.length) throw new UsageError('list takes no arguments');
+  if (values.chains) {
+    const chains = listChains(typeof values['jobs-dir'] === 'string' ? values['jobs-dir'] : undefined);
+    if (values.json) process.stdout.write(JSON.stringify(chains) + '\n');
+    else process.stdout.write(chainTable(chains) + '\n');
+    return EXIT_OK;
+  }
   const bad: string[] = [];
   const jobs = listJobs({ ...jobsOpts(values), onBad: (f, e) => bad.push(`${f}: ${e.message}`) });
   for (const b of bad) process.stderr.write(`golongrl list: skipped unreadable record ${b}\n`);

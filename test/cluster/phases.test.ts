@@ -194,6 +194,12 @@ describe('local-trainer mapping: chained local jobs sharing --out', () => {
     expect(c.phases.map((p) => p.jobId)).toEqual([h1.id, h2.id]);
     expect(c.phases[1].after).toBe(h1.id);
     expect(listChains(jobsDir).map((x) => x.id)).toContain(res.chain.id);
+    // and `golongrl list --chains` shows it (text and JSON)
+    const text = execFileSync(process.execPath, ['bin/golongrl.mjs', 'list', '--chains', '--jobs-dir', jobsDir], { encoding: 'utf8' });
+    expect(text).toContain(`${res.chain.id}  ${NAME}  local  COMPLETED`);
+    expect(text).toContain(`phase 2 ${c.phases[1].label}: COMPLETED  job ${h2.id}`);
+    const json = JSON.parse(execFileSync(process.execPath, ['bin/golongrl.mjs', 'list', '--chains', '--json', '--jobs-dir', jobsDir], { encoding: 'utf8' })) as { id: string }[];
+    expect(json.map((x) => x.id)).toContain(res.chain.id);
   }, 60_000);
 
   it('a failing phase stops the chain: later phases are SKIPPED, never submitted', async () => {
