@@ -104,16 +104,7 @@ export async function runSubmit(argv: string[]): Promise<number> {
     throw new UsageError((e as Error).message);
   }
   const steps = posInt('steps', values.steps);
-  const nodes = posInt('nodes', values.nodes);
-  const gpus = posInt('gpus-per-node', values['gpus-per-node']);
-  const ropts: RenderOptions = {
-    payload,
-    ...(steps !== undefined ? { trainerSteps: steps } : {}),
-    ...(values.out !== undefined ? { outDir: values.out } : {}),
-    ...(nodes !== undefined ? { nodes } : {}),
-    ...(gpus !== undefined ? { gpusPerNode: gpus } : {}),
-    ...(values.override ? { overrides: values.override } : {}),
-  };
+  const ropts: RenderOptions = { ...renderOptions(payload, values), ...(steps !== undefined ? { trainerSteps: steps } : {}) };
   let spec;
   let dryText = '';
   try {
@@ -192,6 +183,19 @@ type SubmitValues = {
   json?: boolean;
 };
 
+/** The render options single and phased recipes share: payload, --out, --nodes, --gpus-per-node, --override. */
+function renderOptions(payload: PayloadMode, values: SubmitValues): Omit<RenderOptions, 'trainerSteps'> {
+  const nodes = posInt('nodes', values.nodes);
+  const gpus = posInt('gpus-per-node', values['gpus-per-node']);
+  return {
+    payload,
+    ...(values.out !== undefined ? { outDir: values.out } : {}),
+    ...(nodes !== undefined ? { nodes } : {}),
+    ...(gpus !== undefined ? { gpusPerNode: gpus } : {}),
+    ...(values.override ? { overrides: values.override } : {}),
+  };
+}
+
 /** A phased recipe: every phase rendered (and schema-validated), then submitted as a chain (or one phase). */
 async function runPhasedSubmit(phased: PhasedRecipe, backend: BackendKind, payload: PayloadMode, values: SubmitValues): Promise<number> {
   let phaseSteps: number[] | undefined;
@@ -200,16 +204,7 @@ async function runPhasedSubmit(phased: PhasedRecipe, backend: BackendKind, paylo
     if (phaseSteps.length !== phased.phases.length || phaseSteps.some((n) => n < 1))
       throw new UsageError(`--steps for '${phased.name}' takes ${phased.phases.length} positive per-phase budgets N1,…,N${phased.phases.length}, got '${values.steps}'`);
   }
-  const nodes = posInt('nodes', values.nodes);
-  const gpus = posInt('gpus-per-node', values['gpus-per-node']);
-  const ropts: PhasedRenderOptions = {
-    payload,
-    ...(phaseSteps ? { phaseSteps } : {}),
-    ...(values.out !== undefined ? { outDir: values.out } : {}),
-    ...(nodes !== undefined ? { nodes } : {}),
-    ...(gpus !== undefined ? { gpusPerNode: gpus } : {}),
-    ...(values.override ? { overrides: values.override } : {}),
-  };
+  const ropts: PhasedRenderOptions = { ...renderOptions(payload, values), ...(phaseSteps ? { phaseSteps } : {}) };
   let jobs;
   let dryText = '';
   try {

@@ -29,7 +29,7 @@ import { join } from 'node:path';
 import { submitJob, type BackendOptions } from '../cluster/jobs.js';
 import { loadSecretEnv, redact } from '../cluster/secrets.js';
 import { isTerminal, type BackendKind, type Job, type JobSpec, type JobState } from '../cluster/types.js';
-import { BENCHMARK_IDS, benchmarkOutputs, evalJobSpec, getBenchmark, getVariant, type BenchmarkId } from './benchmarks.js';
+import { BENCHMARK_IDS, benchmarkOutputs, evalJobSpec, getBenchmark, getVariant, type BenchmarkId, type EvalJobOptions } from './benchmarks.js';
 import { hfWeightsPresent, mergeJobSpec, planMerge, type MergeJobOptions } from './merge.js';
 import type { ResultRow } from './results_db.js';
 import { averageRow, collectBenchmark } from './verl_collect.js';
@@ -44,9 +44,8 @@ export interface VerlSubmitOptions {
 
 export type VerlSubmitFn = (spec: JobSpec, backend: BackendKind, opts: VerlSubmitOptions) => Promise<Job>;
 
-export interface VerlRunnerOptions {
-  /** GoLongRL's `Eval/QwenLong-Benchmarks/evalscope` directory (drivers, data; outputs go under it). */
-  evalRoot: string;
+/** The per-job settings (evalRoot, judge, judgeKeyEnv, python, datasetPath, partition, account, timeLimit) are `evalJobSpec`'s. */
+export interface VerlRunnerOptions extends Pick<EvalJobOptions, 'evalRoot' | 'judge' | 'judgeKeyEnv' | 'python' | 'datasetPath' | 'partition' | 'account' | 'timeLimit'> {
   backend?: BackendKind;
   jobsDir?: string;
   /** KEY=VALUE file (mode 0600) the judge key is read from before the environment (lib/cluster/secrets.ts). */
@@ -60,16 +59,8 @@ export interface VerlRunnerOptions {
   benchmarks?: readonly BenchmarkId[];
   /** Variant per benchmark (default each benchmark's first: 128k). */
   variants?: Partial<Record<BenchmarkId, string>>;
-  judge?: { baseUrl?: string; model?: string };
-  judgeKeyEnv?: string;
-  python?: string;
-  /** DocMath data (run_docmath_eval.new_api.sh DATASET_PATH). */
-  datasetPath?: string;
   /** Extra non-secret environment for every job (merge and benchmarks). */
   env?: Record<string, string>;
-  partition?: string;
-  account?: string;
-  timeLimit?: string;
   merge?: MergeJobOptions;
   /** Job polling (ms; default 2000, capped at 30 000). */
   pollMs?: number;
