@@ -14,9 +14,43 @@
  *
  * Initialisation is deterministic from `seed` via `Rng` (lib/util/random.ts): weights ~ N(0, 0.02²),
  * the residual output projections (Wo, W2) scaled by 1/√(2·nLayers) as in GPT-2, biases 0, LN gains 1.
+ *
+ * Two engines compute it (docs/engine.md), chosen per Policy by `engine` (default: `getDefaultEngine()`):
+ *   'js'    the fast engine (lib/train/engine/): fused Float32Array kernels, packed ragged batches (rows of
+ *           different lengths in one call), KV-cache sampling of all rows together. Its ops enter tfjs as
+ *           custom-gradient ops over the same tf.Variables, so tf.variableGrads, Adam and checkpoints are
+ *           shared with the reference.
+ *   'tfjs'  the reference: the formulas above as tfjs ops (one batch per prompt length, no KV cache);
+ *           the one that runs on the native / GPU TensorFlow backend.
+ *   'auto'  'tfjs' when the active tfjs backend is native TensorFlow (tfjs-node-gpu / tfjs-node), else 'js'.
+ * Weights (names, shapes, initialisation) are the same for both, so checkpoints are interchangeable.
  */
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../util/random.js';
+import { JsEngine, packRows, type PackedWeights, type WeightMap } from './engine/index.js';
+
+export type EngineName = 'js' | 'tfjs';
+export type EngineChoice = EngineName | 'auto';
+export const ENGINES: readonly EngineChoice[] = ['auto', 'js', 'tfjs'];
+
+let defaultEngine: EngineChoice = 'auto';
+
+/** The engine new Policies get when their config names none (CLI: `--engine`). */
+export function setDefaultEngine(e: EngineChoice): void {
+  if (!ENGINES.includes(e)) throw new RangeError(`unknown engine '${String(e)}' (known: ${ENGINES.join(', ')})`);
+  defaultEngine = e;
+}
+
+export function getDefaultEngine(): EngineChoice {
+  return defaultEngine;
+}
+
+/** 'auto' → 'tfjs' on the native TensorFlow backend (it may run on a GPU), else the fast 'js' engine. */
+export function resolveEngine(e: EngineChoice = defaultEngine): EngineName {
+  if (e === 'auto') return tf.getBackend() === 'tensorflow' ? 'tfjs' : 'js';
+  if (e !== 'js' && e !== 'tfjs') throw new RangeError(`unknown engine '${String(e)}' (known: ${ENGINES.join(', ')})`);
+  return e;
+}
 
 export interface PolicyConfig {
   vocabSize: number;
@@ -30,6 +64,8 @@ export interface PolicyConfig {
   dMlp?: number;
   /** Share the token embedding as the output head (default true). */
   tiedEmbeddings?: boolean;
+  /** Which engine computes the model (default `getDefaultEngine()`, resolved at construction). */
+  engine?: EngineChoice;
 }
 
 export interface SampleOptions {
@@ -41,6 +77,8 @@ export interface SampleOptions {
   eosId?: number;
   /** Token written into padded response positions (default 0). */
   padId?: number;
+  /** js engine: decode with the KV cache (default true); false re-runs the prefix every step (tests). */
+  kvCache?: boolean;
 }
 
 export interface SampleResult {
@@ -100,6 +138,9 @@ function gelu(x: tf.Tensor): tf.Tensor {
 
 export class Policy {
   readonly config: Required<PolicyConfig>;
+  /** The engine in use ('auto' resolved). */
+  readonly engine: EngineName;
+  private readonly js: JsEngine | null;
   private readonly vars = new Map<string, tf.Variable>();
   private readonly tokEmb: tf.Variable;
   private readonly posEmb: tf.Variable;
@@ -114,12 +155,15 @@ export class Policy {
       dMlp: 4 * config.dModel,
       tiedEmbeddings: true,
       ...config,
+      engine: resolveEngine(config.engine ?? defaultEngine),
     };
     for (const k of ['vocabSize', 'dModel', 'nHeads', 'nLayers', 'maxLen', 'dMlp'] as const) {
       if (!Number.isInteger(c[k]) || c[k] < 1) throw new Error(`PolicyConfig.${k} must be a positive integer, got ${c[k]}`);
     }
     if (c.dModel % c.nHeads !== 0) throw new Error(`PolicyConfig.dModel (${c.dModel}) must be divisible by nHeads (${c.nHeads})`);
     this.config = c;
+    this.engine = c.engine as EngineName;
+    this.js = this.engine === 'js' ? new JsEngine({ vocabSize: c.vocabSize, dModel: c.dModel, nHeads: c.nHeads, nLayers: c.nLayers, maxLen: c.maxLen, dMlp: c.dMlp, tiedEmbeddings: c.tiedEmbeddings }) : null;
     const rng = new Rng(c.seed);
     const { vocabSize: V, dModel: D, maxLen: L, dMlp: M } = c;
     const residScale = 1 / Math.sqrt(2 * c.nLayers);
@@ -185,6 +229,49 @@ export class Policy {
     if (T < 1 || T > this.config.maxLen) throw new Error(`sequence length ${T} outside [1, maxLen=${this.config.maxLen}]`);
   }
 
+  /** The current weights, packed for the js engine. */
+  private packed(): PackedWeights {
+    const w: WeightMap = {};
+    for (const [name, v] of this.vars) w[name] = v.dataSync() as Float32Array;
+    return (this.js as JsEngine).pack(w);
+  }
+
+  /**
+   * A js-engine computation as ONE tfjs custom-gradient op whose inputs are all trainable variables:
+   * the forward runs the fused kernels (activations kept only inside a gradient tape), the gradient
+   * function runs the engine's backward and hands tfjs one gradient per variable.
+   */
+  private jsOp<T extends tf.Tensor>(run: (w: PackedWeights, save: boolean) => { value: Float32Array; shape: number[]; back: (dy: Float32Array) => WeightMap }): T {
+    const vars = this.trainableVariables;
+    const names = this.variableNames;
+    const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      void args;
+      const save = (tf.engine() as unknown as { state: { gradientDepth: number } }).state.gradientDepth > 0;
+      const out = run(this.packed(), save);
+      return {
+        value: tf.tensor(out.value, out.shape, 'float32'),
+        gradFunc: (dy: tf.Tensor) => {
+          const g = out.back(dy.dataSync() as Float32Array);
+          return names.map((n, i) => tf.tensor(g[n], vars[i].shape, 'float32'));
+        },
+      };
+    });
+    return op(...vars) as T;
+  }
+
+  /** Rows of a [B, T] int tensor as arrays. */
+  private static rowsOf(t: tf.Tensor2D): Int32Array[] {
+    const [B, T] = t.shape;
+    const d = t.dataSync() as Int32Array;
+    return Array.from({ length: B }, (_, b) => d.subarray(b * T, b * T + T));
+  }
+
+  /** js engine: logits at positions [first, first+count) of each row, with its backward. */
+  private jsScore(rows: ArrayLike<number>[], first: number[], count: number[]) {
+    const js = this.js as JsEngine;
+    return (w: PackedWeights, save: boolean) => js.run(w, packRows({ rows, first, count }), save);
+  }
+
   /**
    * Next-token logits: tokens Int32 [B, T] -> [B, T, V] (position t predicts token t+1). Token ids
    * must lie in [0, V); they are not read back to check (an out-of-range id embeds as a zero vector).
@@ -193,6 +280,14 @@ export class Policy {
     this.checkTokens(tokens);
     const [B, T] = tokens.shape;
     const { dModel: D, nHeads: H, vocabSize: V } = this.config;
+    if (this.js) {
+      const js = this.js;
+      const score = this.jsScore(Policy.rowsOf(tokens), Array(B).fill(0), Array(B).fill(T));
+      return this.jsOp<tf.Tensor3D>((w, save) => {
+        const s = score(w, save);
+        return { value: s.logits, shape: [B, T, V], back: (dy) => js.backward(s, dy) };
+      });
+    }
     const dh = D / H;
     return tf.tidy(() => {
       // Embedding lookup as oneHot · E_tok (exact): the gradient of tf.gather needs UnsortedSegmentSum,
@@ -229,6 +324,17 @@ export class Policy {
     if (!(temperature > 0)) throw new Error(`temperature must be > 0, got ${temperature}`);
     if (targets.dtype !== 'int32' || targets.shape[0] !== tokens.shape[0] || targets.shape[1] !== tokens.shape[1])
       throw new Error(`targets must be int32 with the shape of tokens [${tokens.shape.join(', ')}]`);
+    if (this.js) {
+      this.checkTokens(tokens);
+      const js = this.js;
+      const [B, T] = tokens.shape;
+      const tg = targets.dataSync() as Int32Array;
+      const score = this.jsScore(Policy.rowsOf(tokens), Array(B).fill(0), Array(B).fill(T));
+      return this.jsOp<tf.Tensor2D>((w, save) => {
+        const s = score(w, save);
+        return { value: js.targetLogProbs(s.logits, tg, temperature), shape: [B, T], back: (dy) => js.backward(s, js.targetLogProbsGrad(s.logits, tg, temperature, dy)) };
+      });
+    }
     return tf.tidy(() => {
       let lg: tf.Tensor = this.logits(tokens);
       if (temperature !== 1) lg = tf.div(lg, temperature);
@@ -246,6 +352,10 @@ export class Policy {
     const R = L - promptLen;
     if (!Number.isInteger(promptLen) || promptLen < 1 || R < 1)
       throw new Error(`promptLen ${promptLen} must be ≥ 1 and leave ≥ 1 response token in length ${L}`);
+    if (this.js) {
+      const rows = Policy.rowsOf(sequences);
+      return this.responseLogProbsBatch(rows, Array(B).fill(promptLen), temperature);
+    }
     return tf.tidy(() => {
       const inputs = tf.slice(sequences, [0, 0], [B, L - 1]) as tf.Tensor2D;
       const targets = tf.slice(sequences, [0, 1], [B, L - 1]) as tf.Tensor2D;
@@ -266,6 +376,16 @@ export class Policy {
     if (!Number.isInteger(promptLen) || promptLen < 1 || R < 1)
       throw new Error(`promptLen ${promptLen} must be ≥ 1 and leave ≥ 1 response token in length ${L}`);
     if (!(temperature > 0)) throw new Error(`temperature must be > 0, got ${temperature}`);
+    if (this.js) {
+      this.checkTokens(sequences);
+      const js = this.js;
+      const rows = Policy.rowsOf(sequences).map((r) => r.subarray(0, L - 1));
+      const score = this.jsScore(rows, Array(B).fill(promptLen - 1), Array(B).fill(R));
+      return this.jsOp<tf.Tensor3D>((w, save) => {
+        const s = score(w, save);
+        return { value: js.logSoftmax(s.logits, temperature), shape: [B, R, V], back: (dy) => js.backward(s, js.logSoftmaxGrad(s.logits, temperature, dy)) };
+      });
+    }
     return tf.tidy(() => {
       const inputs = tf.slice(sequences, [0, 0], [B, L - 1]) as tf.Tensor2D;
       let lg: tf.Tensor = this.logits(inputs);
@@ -275,7 +395,132 @@ export class Policy {
   }
 
   /**
-   * Autoregressive sampling (no KV cache: each step re-runs the prefix, fine for tiny models).
+   * Per-token log-probs of the responses of rows with DIFFERENT prompt lengths, in one call:
+   * sequences[b] = prompt (promptLens[b] tokens) + response (R tokens, the same R for every row) ->
+   * [B, R], entry (b, i) = log π(seq[b][P_b + i] | seq[b][< P_b + i]) at the given temperature.
+   * `responseLens[b]` (default R): only the first responseLens[b] response tokens are computed; the
+   * rest read 0 and get no gradient (pass the response mask's lengths to skip padding after eos).
+   * Differentiable. js engine: one packed forward; tfjs: one right-padded forward (causal attention
+   * makes trailing padding invisible to earlier positions), positions picked by a 0/1 matmul.
+   */
+  responseLogProbsBatch(sequences: readonly ArrayLike<number>[], promptLens: readonly number[], temperature = 1, responseLens?: readonly number[]): tf.Tensor2D {
+    const B = sequences.length;
+    if (B < 1 || promptLens.length !== B) throw new Error(`responseLogProbsBatch: ${B} sequences need as many prompt lengths (got ${promptLens.length})`);
+    if (!(temperature > 0)) throw new Error(`temperature must be > 0, got ${temperature}`);
+    const R = sequences[0].length - promptLens[0];
+    const counts: number[] = [];
+    for (let b = 0; b < B; b++) {
+      const P = promptLens[b];
+      if (!Number.isInteger(P) || P < 1 || sequences[b].length - P !== R || R < 1)
+        throw new Error(`responseLogProbsBatch: row ${b} (length ${sequences[b].length}, prompt ${P}) must hold a prompt of ≥ 1 token and R = ${R} ≥ 1 response tokens`);
+      if (sequences[b].length > this.config.maxLen + 1) throw new Error(`responseLogProbsBatch: row ${b} longer than maxLen + 1 (${this.config.maxLen + 1})`);
+      const c = responseLens ? responseLens[b] : R;
+      if (!Number.isInteger(c) || c < 0 || c > R) throw new Error(`responseLogProbsBatch: responseLens[${b}] = ${c} outside [0, ${R}]`);
+      counts.push(c);
+    }
+    if (this.disposed) throw new Error('Policy has been disposed');
+    if (this.js) {
+      const js = this.js;
+      const rows: ArrayLike<number>[] = [];
+      const first: number[] = [];
+      const count: number[] = [];
+      const targets: number[] = [];
+      for (let b = 0; b < B; b++) {
+        const P = promptLens[b];
+        const c = counts[b];
+        const seq = sequences[b];
+        rows.push(Array.prototype.slice.call(seq, 0, P - 1 + Math.max(c, 1)) as number[]);
+        first.push(P - 1);
+        count.push(c);
+        for (let i = 0; i < c; i++) targets.push(seq[P + i]);
+      }
+      const score = this.jsScore(rows, first, count);
+      return this.jsOp<tf.Tensor2D>((w, save) => {
+        const s = score(w, save);
+        const lp = js.targetLogProbs(s.logits, targets, temperature);
+        const value = new Float32Array(B * R);
+        for (let b = 0, k = 0; b < B; b++) for (let i = 0; i < counts[b]; i++) value[b * R + i] = lp[k++];
+        return {
+          value,
+          shape: [B, R],
+          back: (dy) => {
+            const d = new Float32Array(targets.length);
+            for (let b = 0, k = 0; b < B; b++) for (let i = 0; i < counts[b]; i++) d[k++] = dy[b * R + i];
+            return js.backward(s, js.targetLogProbsGrad(s.logits, targets, temperature, d));
+          },
+        };
+      });
+    }
+    const Lmax = Math.max(...sequences.map((q) => q.length));
+    const T = Lmax - 1;
+    const inp = new Int32Array(B * T);
+    const tgt = new Int32Array(B * T);
+    const sel = new Float32Array(B * T * R);
+    for (let b = 0; b < B; b++) {
+      const q = sequences[b];
+      for (let t = 0; t < q.length - 1; t++) {
+        inp[b * T + t] = q[t];
+        tgt[b * T + t] = q[t + 1];
+      }
+      for (let i = 0; i < counts[b]; i++) sel[(b * T + promptLens[b] - 1 + i) * R + i] = 1;
+    }
+    return tf.tidy(() => {
+      const lp = this.logProbs(tf.tensor2d(inp, [B, T], 'int32'), tf.tensor2d(tgt, [B, T], 'int32'), temperature);
+      return tf.reshape(tf.matMul(tf.reshape(lp, [B, 1, T]), tf.tensor3d(sel, [B, T, R])), [B, R]) as tf.Tensor2D;
+    });
+  }
+
+  /**
+   * Greedy decoding (argmax at every step; first maximum on ties): the responses, each maxNewTokens
+   * long, padded with padId after eosId.
+   */
+  greedy(prompts: readonly (readonly number[])[], maxNewTokens: number, eosId?: number, padId = 0): number[][] {
+    this.checkPrompts(prompts, maxNewTokens);
+    if (this.js) return this.js.sample(this.packed(), prompts, { maxNewTokens, temperature: 1, rng: { next: () => 0 }, eosId, padId, greedy: true }).responses;
+    const V = this.config.vocabSize;
+    const out: number[][] = prompts.map(() => []);
+    const byLen = new Map<number, number[]>();
+    prompts.forEach((p, i) => byLen.set(p.length, [...(byLen.get(p.length) ?? []), i]));
+    for (const [P, rows] of byLen) {
+      const seqs = rows.map((r) => [...prompts[r]]);
+      const done = rows.map(() => false);
+      for (let s = 0; s < maxNewTokens; s++) {
+        if (done.every(Boolean)) {
+          rows.forEach((r) => out[r].push(padId));
+          continue;
+        }
+        const T = P + s;
+        const B = rows.length;
+        const next = tf.tidy(() => {
+          const lg = this.logits(tf.tensor2d(seqs.flat(), [B, T], 'int32'));
+          return tf.argMax(tf.reshape(tf.slice(lg, [0, T - 1, 0], [B, 1, V]), [B, V]), -1).dataSync();
+        });
+        rows.forEach((r, b) => {
+          const tok = done[b] ? padId : next[b];
+          seqs[b].push(tok);
+          out[r].push(tok);
+          if (eosId !== undefined && tok === eosId) done[b] = true;
+        });
+      }
+    }
+    return out;
+  }
+
+  private checkPrompts(prompts: readonly (readonly number[])[], maxNewTokens: number): void {
+    if (this.disposed) throw new Error('Policy has been disposed');
+    const V = this.config.vocabSize;
+    if (!Number.isInteger(maxNewTokens) || maxNewTokens < 1) throw new Error(`maxNewTokens must be a positive integer, got ${maxNewTokens}`);
+    prompts.forEach((p, i) => {
+      if (p.length < 1) throw new Error(`prompt ${i} is empty`);
+      if (p.length + maxNewTokens > this.config.maxLen)
+        throw new Error(`prompt ${i}: length ${p.length} + maxNewTokens ${maxNewTokens} exceeds maxLen ${this.config.maxLen}`);
+      for (const t of p) if (!Number.isInteger(t) || t < 0 || t >= V) throw new Error(`prompt ${i}: token ${t} outside [0, ${V})`);
+    });
+  }
+
+  /**
+   * Autoregressive sampling. js engine: every row together whatever its prompt length, with a KV cache
+   * (engine/sample.ts). tfjs reference (no KV cache: each step re-runs the prefix, fine for tiny models).
    * Prompts of different lengths are sampled in separate batches of equal length, so no padding
    * enters attention. Returns tokens and their log-probs under the sampling distribution.
    */
@@ -285,6 +530,10 @@ export class Policy {
     const V = this.config.vocabSize;
     if (!Number.isInteger(maxNewTokens) || maxNewTokens < 1) throw new Error(`maxNewTokens must be a positive integer, got ${maxNewTokens}`);
     if (!(temperature > 0)) throw new Error(`temperature must be > 0, got ${temperature}`);
+    if (this.js) {
+      this.checkPrompts(prompts, maxNewTokens);
+      return this.js.sample(this.packed(), prompts, { maxNewTokens, temperature, rng, eosId: opts.eosId, padId, kvCache: opts.kvCache });
+    }
     const byLen = new Map<number, number[]>();
     prompts.forEach((p, i) => {
       if (p.length < 1) throw new Error(`prompt ${i} is empty`);

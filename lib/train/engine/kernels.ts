@@ -1,0 +1,218 @@
+/**
+ * Fused CPU kernels over `Float32Array` for the fast policy engine (issue 11 §1, docs/engine.md).
+ *
+ * Every kernel is a plain loop over row-major typed arrays: no tensor objects, no per-op allocation,
+ * no dispatch. Sums are accumulated in float64 (JS numbers) and stored as float32, in a fixed order
+ * (k = 0, 1, … for a matmul, j = 0 … t for attention), so a row's result never depends on which other
+ * rows are in the batch: the KV-cache decoder and the full forward give bit-identical logits.
+ *
+ *   gemm      C[M,N] (+)= A·B with strides, a 4×4 register tile (16 accumulators, 8 loads per 16 FMAs)
+ *   layerNorm y = (x − μ)/√(σ² + ε)·g + b (biased σ², ε = 1e-5 as tf.moments + the reference), saves x̂, 1/σ
+ *   layerNormBackward   dx = (1/σ)·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)),  dx̂ = dy·g;  dg += Σ dy·x̂, db += Σ dy
+ *   gelu      tanh approximation 0.5·u·(1 + tanh(√(2/π)·(u + 0.044715·u³))) and its derivative
+ */
+
+export const LN_EPS = 1e-5;
+const GELU_C = Math.sqrt(2 / Math.PI);
+
+/**
+ * C[i, j] (+)= Σ_p A[i·sAi + p·sAp] · B[p·ldb + j]   for i < M, j < N, p < P; C row-major with row
+ * stride N. With sAi = P, sAp = 1 this is C = A·B (A [M,P]); with sAi = 1, sAp = M it is C = Aᵀ·B for A
+ * stored [P, M] (the weight gradient Xᵀ·dY). `acc`: add into C instead of overwriting it.
+ */
+export function gemm(A: Float32Array, sAi: number, sAp: number, B: Float32Array, ldb: number, C: Float32Array, M: number, P: number, N: number, acc: boolean): void {
+  let i = 0;
+  for (; i + 4 <= M; i += 4) {
+    const a0 = i * sAi;
+    const a1 = a0 + sAi;
+    const a2 = a1 + sAi;
+    const a3 = a2 + sAi;
+    const c0 = i * N;
+    const c1 = c0 + N;
+    const c2 = c1 + N;
+    const c3 = c2 + N;
+    let j = 0;
+    for (; j + 4 <= N; j += 4) {
+      let s00 = 0, s01 = 0, s02 = 0, s03 = 0;
+      let s10 = 0, s11 = 0, s12 = 0, s13 = 0;
+      let s20 = 0, s21 = 0, s22 = 0, s23 = 0;
+      let s30 = 0, s31 = 0, s32 = 0, s33 = 0;
+      for (let p = 0, ap = 0, b = j; p < P; p++, ap += sAp, b += ldb) {
+        const x0 = A[a0 + ap];
+        const x1 = A[a1 + ap];
+        const x2 = A[a2 + ap];
+        const x3 = A[a3 + ap];
+        const y0 = B[b];
+        const y1 = B[b + 1];
+        const y2 = B[b + 2];
+        const y3 = B[b + 3];
+        s00 += x0 * y0; s01 += x0 * y1; s02 += x0 * y2; s03 += x0 * y3;
+        s10 += x1 * y0; s11 += x1 * y1; s12 += x1 * y2; s13 += x1 * y3;
+        s20 += x2 * y0; s21 += x2 * y1; s22 += x2 * y2; s23 += x2 * y3;
+        s30 += x3 * y0; s31 += x3 * y1; s32 += x3 * y2; s33 += x3 * y3;
+      }
+      if (acc) {
+        C[c0 + j] += s00; C[c0 + j + 1] += s01; C[c0 + j + 2] += s02; C[c0 + j + 3] += s03;
+        C[c1 + j] += s10; C[c1 + j + 1] += s11; C[c1 + j + 2] += s12; C[c1 + j + 3] += s13;
+        C[c2 + j] += s20; C[c2 + j + 1] += s21; C[c2 + j + 2] += s22; C[c2 + j + 3] += s23;
+        C[c3 + j] += s30; C[c3 + j + 1] += s31; C[c3 + j + 2] += s32; C[c3 + j + 3] += s33;
+      } else {
+        C[c0 + j] = s00; C[c0 + j + 1] = s01; C[c0 + j + 2] = s02; C[c0 + j + 3] = s03;
+        C[c1 + j] = s10; C[c1 + j + 1] = s11; C[c1 + j + 2] = s12; C[c1 + j + 3] = s13;
+        C[c2 + j] = s20; C[c2 + j + 1] = s21; C[c2 + j + 2] = s22; C[c2 + j + 3] = s23;
+        C[c3 + j] = s30; C[c3 + j + 1] = s31; C[c3 + j + 2] = s32; C[c3 + j + 3] = s33;
+      }
+    }
+    for (; j < N; j++) {
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (let p = 0, ap = 0, b = j; p < P; p++, ap += sAp, b += ldb) {
+        const y = B[b];
+        s0 += A[a0 + ap] * y;
+        s1 += A[a1 + ap] * y;
+        s2 += A[a2 + ap] * y;
+        s3 += A[a3 + ap] * y;
+      }
+      if (acc) {
+        C[c0 + j] += s0; C[c1 + j] += s1; C[c2 + j] += s2; C[c3 + j] += s3;
+      } else {
+        C[c0 + j] = s0; C[c1 + j] = s1; C[c2 + j] = s2; C[c3 + j] = s3;
+      }
+    }
+  }
+  for (; i < M; i++) {
+    const a0 = i * sAi;
+    const c0 = i * N;
+    let j = 0;
+    for (; j + 4 <= N; j += 4) {
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (let p = 0, ap = a0, b = j; p < P; p++, ap += sAp, b += ldb) {
+        const x = A[ap];
+        s0 += x * B[b];
+        s1 += x * B[b + 1];
+        s2 += x * B[b + 2];
+        s3 += x * B[b + 3];
+      }
+      if (acc) {
+        C[c0 + j] += s0; C[c0 + j + 1] += s1; C[c0 + j + 2] += s2; C[c0 + j + 3] += s3;
+      } else {
+        C[c0 + j] = s0; C[c0 + j + 1] = s1; C[c0 + j + 2] = s2; C[c0 + j + 3] = s3;
+      }
+    }
+    for (; j < N; j++) {
+      let s = 0;
+      for (let p = 0, ap = a0, b = j; p < P; p++, ap += sAp, b += ldb) s += A[ap] * B[b];
+      if (acc) C[c0 + j] += s;
+      else C[c0 + j] = s;
+    }
+  }
+}
+
+/** C[M,N] (+)= A[M,K]·B[K,N]. */
+export function matmul(A: Float32Array, B: Float32Array, C: Float32Array, M: number, K: number, N: number, acc = false): void {
+  gemm(A, K, 1, B, N, C, M, K, N, acc);
+}
+
+/** C[K,N] += A[M,K]ᵀ·B[M,N] (weight gradients). */
+export function matmulAtB(A: Float32Array, B: Float32Array, C: Float32Array, M: number, K: number, N: number): void {
+  gemm(A, 1, K, B, N, C, K, M, N, true);
+}
+
+/** Row-major transpose: out[N,M] = in[M,N]ᵀ. */
+export function transpose(a: Float32Array, M: number, N: number, out = new Float32Array(M * N)): Float32Array {
+  for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) out[j * M + i] = a[i * N + j];
+  return out;
+}
+
+/** y[n,:] += bias (broadcast over rows). */
+export function addBias(y: Float32Array, bias: Float32Array, rows: number, n: number): void {
+  for (let r = 0, o = 0; r < rows; r++, o += n) for (let j = 0; j < n; j++) y[o + j] += bias[j];
+}
+
+/** bias gradient: g[j] += Σ_r dy[r, j]. */
+export function sumRows(dy: Float32Array, g: Float32Array, rows: number, n: number): void {
+  for (let r = 0, o = 0; r < rows; r++, o += n) for (let j = 0; j < n; j++) g[j] += dy[o + j];
+}
+
+/**
+ * LayerNorm over rows of x [rows, D] into y. When `xhat`/`rstd` are given, saves x̂ and 1/σ for the
+ * backward pass.
+ */
+export function layerNorm(x: Float32Array, g: Float32Array, b: Float32Array, y: Float32Array, rows: number, D: number, xhat: Float32Array | null, rstd: Float32Array | null): void {
+  for (let r = 0, o = 0; r < rows; r++, o += D) {
+    let mean = 0;
+    for (let d = 0; d < D; d++) mean += x[o + d];
+    mean /= D;
+    let v = 0;
+    for (let d = 0; d < D; d++) {
+      const c = x[o + d] - mean;
+      v += c * c;
+    }
+    const rs = 1 / Math.sqrt(v / D + LN_EPS);
+    if (rstd) rstd[r] = rs;
+    for (let d = 0; d < D; d++) {
+      const h = (x[o + d] - mean) * rs;
+      if (xhat) xhat[o + d] = h;
+      y[o + d] = h * g[d] + b[d];
+    }
+  }
+}
+
+/** LayerNorm backward: dx (+)= …, dg += Σ dy·x̂, db += Σ dy. */
+export function layerNormBackward(dy: Float32Array, xhat: Float32Array, rstd: Float32Array, g: Float32Array, dx: Float32Array, dg: Float32Array, db: Float32Array, rows: number, D: number, acc: boolean): void {
+  for (let r = 0, o = 0; r < rows; r++, o += D) {
+    let m1 = 0;
+    let m2 = 0;
+    for (let d = 0; d < D; d++) {
+      const gy = dy[o + d];
+      const h = xhat[o + d];
+      dg[d] += gy * h;
+      db[d] += gy;
+      const dh = gy * g[d];
+      m1 += dh;
+      m2 += dh * h;
+    }
+    m1 /= D;
+    m2 /= D;
+    const rs = rstd[r];
+    for (let d = 0; d < D; d++) {
+      const v = rs * (dy[o + d] * g[d] - m1 - xhat[o + d] * m2);
+      if (acc) dx[o + d] += v;
+      else dx[o + d] = v;
+    }
+  }
+}
+
+/** out = GELU(u), elementwise over n values. */
+export function gelu(u: Float32Array, out: Float32Array, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const x = u[i];
+    out[i] = 0.5 * x * (1 + Math.tanh(GELU_C * (x + 0.044715 * x * x * x)));
+  }
+}
+
+/** du = dg · GELU'(u), elementwise (in place into dgIn allowed). */
+export function geluBackward(u: Float32Array, dg: Float32Array, du: Float32Array, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const x = u[i];
+    const x2 = x * x;
+    const t = Math.tanh(GELU_C * (x + 0.044715 * x2 * x));
+    du[i] = dg[i] * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * GELU_C * (1 + 3 * 0.044715 * x2));
+  }
+}
+
+/**
+ * Log-softmax of one logits row at temperature τ, in float64: out[v] = z_v/τ − log Σ_w exp(z_w/τ).
+ * The one function both sampling and `logProbs` use, so their log-probs agree exactly.
+ */
+export function logSoftmaxRow(logits: Float32Array, off: number, V: number, invTemp: number, out: Float64Array): void {
+  let mx = -Infinity;
+  for (let v = 0; v < V; v++) {
+    const z = logits[off + v] * invTemp;
+    out[v] = z;
+    if (z > mx) mx = z;
+  }
+  let s = 0;
+  for (let v = 0; v < V; v++) s += Math.exp(out[v] - mx);
+  const lse = mx + Math.log(s);
+  for (let v = 0; v < V; v++) out[v] -= lse;
+}

@@ -1,0 +1,241 @@
+/**
+ * Batched autoregressive sampling for the fast engine, with a KV cache.
+ *
+ * Every rollout of a generation batch is decoded together, whatever its prompt length: row r's prompt
+ * has P_r tokens and its s-th response token sits at position P_r + s (per-row positions, no padding
+ * before or inside a row). The prompts are prefilled in ONE packed forward (model.ts) that also writes
+ * every layer's keys and values into the cache [rows, P_max + maxNewTokens, D]; each decoding step then
+ * runs only the new token of every still-active row: [A, D] projections, attention of each row over its
+ * own cached prefix, the head, and the draw. Rows that emitted `eosId` leave the active set.
+ *
+ * Draws: per step, rows in index order, one `rng.next()` per active row; inverse-CDF sampling on the
+ * temperature-τ distribution, as the reference sampler (lib/train/policy.ts) does. With `kvCache: false`
+ * each step re-runs the full prefix instead (the reference's arithmetic, kept to test the cache): the
+ * logits, tokens and log-probs are identical, because every kernel sums in a fixed order per row.
+ * With `greedy` the argmax of the logits is taken (first maximum, as tf.argMax) and the rng is unused.
+ */
+import type { SampleResult } from '../policy.js';
+import { gelu, layerNorm, logSoftmaxRow, matmul, addBias } from './kernels.js';
+import { forward, type KvOut, type PackedWeights } from './model.js';
+
+export interface EngineSampleOptions {
+  maxNewTokens: number;
+  temperature: number;
+  rng: { next(): number };
+  eosId?: number;
+  padId?: number;
+  /** Default true. */
+  kvCache?: boolean;
+  /** Argmax decoding (default false). */
+  greedy?: boolean;
+}
+
+/** One decoding step for `A` active rows: the new tokens at their positions → logits [A, V]. */
+function decodeStep(w: PackedWeights, kv: KvOut, rows: Int32Array, toks: Int32Array, pos: Int32Array, A: number): Float32Array {
+  const c = w.c;
+  const { dModel: D, nHeads: H, dMlp: M, vocabSize: V } = c;
+  const dh = D / H;
+  const D3 = 3 * D;
+  const scale = 1 / Math.sqrt(dh);
+  const x = new Float32Array(A * D);
+  for (let a = 0; a < A; a++) {
+    const te = toks[a] * D;
+    const pe = pos[a] * D;
+    for (let d = 0; d < D; d++) x[a * D + d] = w.tok[te + d] + w.pos[pe + d];
+  }
+  const h = new Float32Array(A * D);
+  const qkv = new Float32Array(A * D3);
+  const att = new Float32Array(A * D);
+  const u = new Float32Array(A * M);
+  const g = new Float32Array(A * M);
+  let maxPos = 0;
+  for (let a = 0; a < A; a++) maxPos = Math.max(maxPos, pos[a]);
+  const s = new Float64Array(maxPos + 1);
+  for (let l = 0; l < c.nLayers; l++) {
+    const L = w.layers[l];
+    const K = kv.k[l];
+    const Vc = kv.v[l];
+    layerNorm(x, L.ln1g, L.ln1b, h, A, D, null, null);
+    matmul(h, L.wqkv, qkv, A, D, D3);
+    for (let a = 0; a < A; a++) {
+      const base = rows[a] * kv.cacheLen;
+      const t = pos[a];
+      const dst = (base + t) * D;
+      const src = a * D3;
+      for (let d = 0; d < D; d++) {
+        K[dst + d] = qkv[src + D + d];
+        Vc[dst + d] = qkv[src + 2 * D + d];
+      }
+      for (let hh = 0; hh < H; hh++) {
+        const qi = src + hh * dh;
+        let mx = -Infinity;
+        for (let j = 0; j <= t; j++) {
+          const kj = (base + j) * D + hh * dh;
+          let dot = 0;
+          for (let d = 0; d < dh; d++) dot += qkv[qi + d] * K[kj + d];
+          const z = dot * scale;
+          s[j] = z;
+          if (z > mx) mx = z;
+        }
+        let sum = 0;
+        for (let j = 0; j <= t; j++) {
+          const e = Math.exp(s[j] - mx);
+          s[j] = e;
+          sum += e;
+        }
+        const inv = 1 / sum;
+        const oi = a * D + hh * dh;
+        for (let d = 0; d < dh; d++) att[oi + d] = 0;
+        for (let j = 0; j <= t; j++) {
+          const p = s[j] * inv;
+          const vj = (base + j) * D + hh * dh;
+          for (let d = 0; d < dh; d++) att[oi + d] += p * Vc[vj + d];
+        }
+      }
+    }
+    matmul(att, L.wo, x, A, D, D, true);
+    layerNorm(x, L.ln2g, L.ln2b, h, A, D, null, null);
+    matmul(h, L.w1, u, A, D, M);
+    addBias(u, L.b1, A, M);
+    gelu(u, g, A * M);
+    matmul(g, L.w2, x, A, M, D, true);
+    addBias(x, L.b2, A, D);
+  }
+  layerNorm(x, w.lnfg, w.lnfb, h, A, D, null, null);
+  const logits = new Float32Array(A * V);
+  matmul(h, w.outDV, logits, A, D, V);
+  return logits;
+}
+
+/** Logits [A, V] of the last position of each active row, re-running the whole prefix (no cache). */
+function fullStep(w: PackedWeights, seqs: number[][], active: Int32Array, A: number): Float32Array {
+  let N = 0;
+  for (let a = 0; a < A; a++) N += seqs[active[a]].length;
+  const tokens = new Int32Array(N);
+  const off = new Int32Array(A + 1);
+  const scored = new Int32Array(A);
+  for (let a = 0, o = 0; a < A; a++) {
+    const sq = seqs[active[a]];
+    for (let t = 0; t < sq.length; t++) tokens[o + t] = sq[t];
+    o += sq.length;
+    off[a + 1] = o;
+    scored[a] = o - 1;
+  }
+  return forward(w, { tokens, off, scored }, false).logits;
+}
+
+/** Sample (or greedily decode) `maxNewTokens` tokens for every prompt, all rows in one batch. */
+export function sampleBatch(w: PackedWeights, prompts: readonly (readonly number[])[], opts: EngineSampleOptions): SampleResult {
+  const c = w.c;
+  const V = c.vocabSize;
+  const D = c.dModel;
+  const B = prompts.length;
+  const R = opts.maxNewTokens;
+  const padId = opts.padId ?? 0;
+  const useKv = opts.kvCache ?? true;
+  const invTemp = 1 / opts.temperature;
+  const res: SampleResult = { sequences: [], responses: [], oldLogProbs: [], responseMask: [], entropies: [] };
+  if (B === 0) return res;
+  const seqs = prompts.map((p) => [...p]);
+  for (let r = 0; r < B; r++) {
+    res.responses.push([]);
+    res.oldLogProbs.push([]);
+    res.responseMask.push([]);
+    res.entropies.push([]);
+  }
+  let maxP = 0;
+  for (const p of prompts) maxP = Math.max(maxP, p.length);
+  const cacheLen = maxP + R;
+  let kv: KvOut | null = null;
+  let active = new Int32Array(B);
+  for (let r = 0; r < B; r++) active[r] = r;
+  let A = B;
+  let logits: Float32Array;
+  if (useKv) {
+    kv = { k: [], v: [], cacheLen };
+    for (let l = 0; l < c.nLayers; l++) {
+      kv.k.push(new Float32Array(B * cacheLen * D));
+      kv.v.push(new Float32Array(B * cacheLen * D));
+    }
+    let N = 0;
+    for (const p of prompts) N += p.length;
+    const tokens = new Int32Array(N);
+    const off = new Int32Array(B + 1);
+    const scored = new Int32Array(B);
+    for (let r = 0, o = 0; r < B; r++) {
+      const p = prompts[r];
+      for (let t = 0; t < p.length; t++) tokens[o + t] = p[t];
+      o += p.length;
+      off[r + 1] = o;
+      scored[r] = o - 1;
+    }
+    logits = forward(w, { tokens, off, scored }, false, kv).logits;
+  } else {
+    logits = fullStep(w, seqs, active, A);
+  }
+  const lp = new Float64Array(V);
+  const done = new Uint8Array(B);
+  for (let step = 0; step < R; step++) {
+    for (let a = 0; a < A; a++) {
+      const r = active[a];
+      logSoftmaxRow(logits, a * V, V, invTemp, lp);
+      let ent = 0;
+      for (let v = 0; v < V; v++) if (lp[v] > -Infinity) ent -= Math.exp(lp[v]) * lp[v];
+      let tok = V - 1;
+      if (opts.greedy) {
+        let best = -Infinity;
+        for (let v = 0; v < V; v++)
+          if (logits[a * V + v] > best) {
+            best = logits[a * V + v];
+            tok = v;
+          }
+      } else {
+        const u = opts.rng.next();
+        let acc = 0;
+        for (let v = 0; v < V; v++) {
+          acc += Math.exp(lp[v]);
+          if (u < acc) {
+            tok = v;
+            break;
+          }
+        }
+      }
+      seqs[r].push(tok);
+      res.responses[r].push(tok);
+      res.oldLogProbs[r].push(Math.fround(lp[tok]));
+      res.responseMask[r].push(1);
+      res.entropies[r].push(ent);
+      if (opts.eosId !== undefined && tok === opts.eosId) done[r] = 1;
+    }
+    if (step === R - 1) break;
+    const next = new Int32Array(A);
+    let A2 = 0;
+    for (let a = 0; a < A; a++) if (!done[active[a]]) next[A2++] = active[a];
+    active = next;
+    A = A2;
+    if (A === 0) break;
+    if (kv) {
+      const toks = new Int32Array(A);
+      const pos = new Int32Array(A);
+      for (let a = 0; a < A; a++) {
+        const sq = seqs[active[a]];
+        toks[a] = sq[sq.length - 1];
+        pos[a] = sq.length - 1;
+      }
+      logits = decodeStep(w, kv, active, toks, pos, A);
+    } else {
+      logits = fullStep(w, seqs, active, A);
+    }
+  }
+  for (let r = 0; r < B; r++) {
+    while (res.responses[r].length < R) {
+      seqs[r].push(padId);
+      res.responses[r].push(padId);
+      res.oldLogProbs[r].push(0);
+      res.responseMask[r].push(0);
+      res.entropies[r].push(0);
+    }
+    res.sequences.push(seqs[r]);
+  }
+  return res;
+}
