@@ -114,6 +114,20 @@ export interface NotebookRun {
   error?: string;
 }
 
+/**
+ * Export an (executed) notebook to HTML with Jupyter's own nbconvert (`--to html`), into `outDir`
+ * under the same name with `.html`. Figures shown with `show()` carry a PNG, which nbconvert embeds
+ * as `<img src="data:image/png;base64,…">`, so the HTML is self-contained.
+ */
+export function exportHtml(info: JupyterInfo, notebook: string, outDir: string): { ok: boolean; output: string; error?: string } {
+  mkdirSync(outDir, { recursive: true });
+  const name = notebook.split('/').at(-1)!.replace(/\.ipynb$/, '');
+  const output = join(outDir, `${name}.html`);
+  const r = spawnSync(info.python, ['-m', 'nbconvert', '--to', 'html', '--output-dir', outDir, '--output', name, notebook], { encoding: 'utf8' });
+  if (r.status === 0) return { ok: true, output };
+  return { ok: false, output, error: (r.stderr || r.error?.message || `nbconvert exited with ${r.status}`).slice(-4000) };
+}
+
 /** `lib/notebook/execute.py`, the nbclient driver (shipped beside this file). */
 export function executorScript(root: string): string {
   return join(root, 'lib', 'notebook', 'execute.py');

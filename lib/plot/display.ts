@@ -1,24 +1,40 @@
 /**
  * Showing figures and tables in a notebook, without breaking anywhere else.
  *
- * Inside a tslab kernel, `show(fig)` sends the SVG to the cell output (`tslab.display.svg`) and
- * `showTable(rows)` an HTML table (`tslab.display.html`). Outside a kernel (tests, CLI, plain
- * Node) there is no display — tslab's own `display.raw` throws `Error("Not ready")` there — and we
- * return the SVG / a plain-text table instead, so the same notebook code runs as a script.
+ * Inside a tslab kernel, `show(fig)` sends ONE display output carrying a bundle of representations:
+ * `image/png` (rendered by resvg at twice the figure's size, with `width`/`height` metadata so it
+ * displays at the figure's own size) and `text/plain` (a one-line description). PNG is what survives
+ * everywhere notebooks are read: nbconvert's HTML export, GitHub and other viewers. The SVG is left
+ * out of the bundle by default on purpose: nbconvert ranks `image/svg+xml` above `image/png`, and
+ * Debian's nbconvert 6.5 then strips the inline SVG in its HTML sanitiser, so a bundle with both
+ * exports as a blank figure (checked by test/notebook/html_export.test.ts). `show(fig, { svg: true })`
+ * adds it for front ends that render SVG (JupyterLab). `showTable(rows)` sends an HTML table
+ * (`text/html` + a `text/plain` copy); it takes an array of objects or an arquero table.
+ * Outside a kernel (tests, CLI, plain Node) there is no display — tslab's own `display.raw` throws
+ * `Error("Not ready")` there — and we return the SVG / a plain-text table instead, so the same
+ * notebook code runs as a script.
  *
  * Finding tslab: the kernel evaluates code with `globalThis.__tslab__.require`, a `require` that
  * maps `"tslab"` to the running kernel's own module (whichever tslab install started the kernel);
- * that global exists only inside a kernel. We do not import this project's `tslab` package: its
- * display would not be connected unless it is the very instance running the kernel, and loading it
- * costs ~0.4 s (it bundles a TypeScript compiler). `useDisplay(tslab.display)` hands a display
- * over explicitly. A display that throws "Not ready" is skipped; any other error propagates.
+ * that global exists only inside a kernel. A bundle needs tslab's message writer
+ * (`tslab/dist/jupyter`'s `lastWriteDisplayData`, what its `display.raw` calls with one MIME type):
+ * the kernelspec starts this project's own tslab, so requiring that module file from the repository
+ * returns the running instance. If it cannot be found, the PNG alone goes through `display.png`.
+ * We do not import this project's `tslab` package statically: its display would not be connected
+ * unless it is the very instance running the kernel, and loading it costs ~0.4 s (it bundles a
+ * TypeScript compiler). `useDisplay(display)` hands a display over explicitly. A display that
+ * throws "Not ready" is skipped; any other error propagates.
  */
 import { escapeXml, toSvg, type Figure } from './figure.js';
+import { toPng } from './output.js';
 
-/** The part of `tslab.display` we use. */
+/** The part of `tslab.display` we use (`png` and `bundle` are optional; `svg` is the last resort). */
 export interface Display {
   svg(s: string): void;
   html(s: string): void;
+  png?(b: Uint8Array): void;
+  /** One display output with several MIME representations (values: strings; images base64). */
+  bundle?(data: Record<string, string>, metadata: Record<string, unknown>): void;
 }
 
 let injected: Display | null = null;
@@ -33,8 +49,33 @@ function candidates(): Display[] {
   if (injected) out.push(injected);
   const hook = (globalThis as { __tslab__?: { require?: (id: string) => unknown } }).__tslab__;
   const fromKernel = tryDisplay(() => hook?.require?.('tslab'));
-  if (fromKernel) out.push(fromKernel);
+  if (fromKernel) {
+    const writer = tryWriter(() => hook?.require?.('tslab/dist/jupyter'));
+    out.push(writer && !fromKernel.bundle ? { ...bindDisplay(fromKernel), bundle: writer } : fromKernel);
+  }
   return out;
+}
+
+function bindDisplay(d: Display): Display {
+  return { svg: (s) => d.svg(s), html: (s) => d.html(s), png: d.png ? (b) => d.png!(b) : undefined };
+}
+
+type WriteDisplayData = (content: { data: Record<string, string>; metadata: Record<string, unknown>; transient: Record<string, unknown> }, update: boolean) => void;
+
+/** tslab's display_data writer, read at call time (it is set while a cell executes, null otherwise). */
+function tryWriter(load: () => unknown): Display['bundle'] | undefined {
+  let mod: { lastWriteDisplayData?: WriteDisplayData | null } | undefined;
+  try {
+    mod = load() as typeof mod;
+  } catch {
+    return undefined;
+  }
+  if (!mod || !('lastWriteDisplayData' in mod)) return undefined;
+  return (data, metadata) => {
+    const write = mod!.lastWriteDisplayData;
+    if (typeof write !== 'function') throw new Error('Not ready');
+    write({ data, metadata, transient: {} }, false);
+  };
 }
 
 function tryDisplay(load: () => unknown): Display | undefined {
@@ -61,13 +102,39 @@ function emit(send: (d: Display) => void): boolean {
   return false;
 }
 
+export interface ShowOptions {
+  /** Also put the SVG in the bundle (front ends that prefer SVG show it; nbconvert 6.5's HTML export then blanks the figure). */
+  svg?: boolean;
+  /** PNG pixels per figure pixel (default 2, sharp on high-density screens). */
+  scale?: number;
+}
+
+/** The display bundle of a figure: PNG (+ SVG on request) and a text description, with size metadata. */
+export function figureBundle(fig: Figure, options: ShowOptions = {}): { data: Record<string, string>; metadata: Record<string, unknown>; png: Uint8Array } {
+  const png = toPng(fig, { width: Math.round(fig.width * (options.scale ?? 2)) });
+  const title = fig.title ? `: ${fig.title}` : '';
+  const data: Record<string, string> = { 'image/png': Buffer.from(png).toString('base64'), 'text/plain': `<Figure ${fig.width}×${fig.height}${title}>` };
+  if (options.svg) data['image/svg+xml'] = toSvg(fig);
+  return { data, metadata: { 'image/png': { width: fig.width, height: fig.height } }, png };
+}
+
 /**
- * Show a figure in the notebook. In a tslab kernel it displays the SVG and returns `undefined`
- * (so the cell does not also print the markup); elsewhere it returns the standalone SVG string.
+ * Show a figure in the notebook. In a tslab kernel it displays the bundle (PNG, text; SVG when asked)
+ * and returns `undefined` (so the cell does not also print markup); elsewhere it returns the standalone
+ * SVG string.
  */
-export function show(fig: Figure): string | undefined {
-  const svg = toSvg(fig);
-  return emit((d) => d.svg(svg)) ? undefined : svg;
+export function show(fig: Figure, options: ShowOptions = {}): string | undefined {
+  let bundle: ReturnType<typeof figureBundle> | undefined;
+  const shown = emit((d) => {
+    if (d.bundle) {
+      bundle ??= figureBundle(fig, options);
+      d.bundle(bundle.data, bundle.metadata);
+    } else if (d.png) {
+      bundle ??= figureBundle(fig, options);
+      d.png(bundle.png);
+    } else d.svg(toSvg(fig));
+  });
+  return shown ? undefined : toSvg(fig);
 }
 
 export interface TableOptions {
@@ -77,6 +144,8 @@ export interface TableOptions {
   maxRows?: number;
   /** Significant digits for non-integer numbers (default 4). */
   digits?: number;
+  /** How many rows the whole table has when `rows` is only its head (for the "… N more rows" line). */
+  totalRows?: number;
 }
 
 /** A cell as text: integers as is, other numbers to `digits` significant digits, objects as JSON. */
@@ -100,7 +169,7 @@ function layout(rows: readonly object[], options: TableOptions) {
     const v = (r as Record<string, unknown>)[c];
     return v === null || v === undefined || typeof v === 'number' || typeof v === 'bigint';
   }));
-  return { columns, cells, numeric, more: rows.length - shown.length };
+  return { columns, cells, numeric, more: Math.max(rows.length, options.totalRows ?? 0) - shown.length };
 }
 
 /** An HTML `<table>` of rows (numbers right-aligned). */
@@ -124,11 +193,31 @@ export function tableText(rows: readonly object[], options: TableOptions = {}): 
   return out.join('\n');
 }
 
+/** The part of an arquero table `showTable` reads (its rows as objects, and its column names in order). */
+export interface TableLike {
+  objects(options?: { limit?: number }): object[];
+  columnNames(): string[];
+  numRows(): number;
+}
+
+function isTableLike(x: unknown): x is TableLike {
+  return typeof x === 'object' && x !== null && typeof (x as TableLike).objects === 'function' && typeof (x as TableLike).columnNames === 'function';
+}
+
+/** Rows of an array or an arquero table (its column order kept; only the rows shown are materialised, plus a count). */
+function asRows(t: readonly object[] | TableLike, options: TableOptions): { rows: readonly object[]; options: TableOptions } {
+  if (!isTableLike(t)) return { rows: t, options };
+  const maxRows = options.maxRows ?? 50;
+  const shown = t.objects({ limit: maxRows });
+  return { rows: shown, options: { columns: t.columnNames(), ...options, maxRows, totalRows: t.numRows() } };
+}
+
 /**
- * Show rows as a table. In a tslab kernel it displays an HTML table and returns `undefined`;
- * elsewhere it returns the plain-text table.
+ * Show rows (an array of objects or an arquero table) as a table. In a tslab kernel it displays an
+ * HTML table and returns `undefined`; elsewhere it returns the plain-text table.
  */
-export function showTable(rows: readonly object[], options: TableOptions = {}): string | undefined {
-  const html = tableHtml(rows, options);
-  return emit((d) => d.html(html)) ? undefined : tableText(rows, options);
+export function showTable(table: readonly object[] | TableLike, options: TableOptions = {}): string | undefined {
+  const { rows, options: o } = asRows(table, options);
+  const html = tableHtml(rows, o);
+  return emit((d) => (d.bundle ? d.bundle({ 'text/html': html, 'text/plain': tableText(rows, o) }, {}) : d.html(html))) ? undefined : tableText(rows, o);
 }

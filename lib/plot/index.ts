@@ -22,5 +22,5 @@ export { bandCurves, gridOfFigures } from './bands.js';
 export type { BandCurvesOptions } from './bands.js';
 export { groupedBars } from './bars.js';
 export type { GroupedBarsOptions } from './bars.js';
-export { show, showTable, useDisplay, tableHtml, tableText, formatCell } from './display.js';
-export type { Display, TableOptions } from './display.js';
+export { show, showTable, useDisplay, tableHtml, tableText, formatCell, figureBundle } from './display.js';
+export type { Display, TableOptions, ShowOptions, TableLike } from './display.js';

@@ -1,9 +1,11 @@
 /**
  * show / showTable: outside a tslab kernel they return text (tslab's display throws "Not ready",
- * which must not escape); with a display available they send SVG / HTML to it.
+ * which must not escape); in a kernel show sends one display bundle (PNG + text, SVG on request)
+ * through tslab's message writer, and showTable an HTML table (arrays and arquero tables alike).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Display, formatCell, Plot, plotFigure, show, showTable, tableHtml, tableText, toSvg, useDisplay } from '../../lib/plot/index.js';
+import { aq } from '../../lib/util/arquero.cjs';
+import { type Display, figureBundle, formatCell, Plot, plotFigure, show, showTable, tableHtml, tableText, toSvg, useDisplay } from '../../lib/plot/index.js';
 
 const fig = () => plotFigure({ width: 200, height: 120, marks: [Plot.frame()] }, { title: 'x' });
 
@@ -24,12 +26,41 @@ describe('show', () => {
     expect(show(f)).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
   });
 
-  it("sends the SVG to the kernel's own tslab (globalThis.__tslab__.require) and returns nothing", () => {
+  it("sends one PNG + text bundle through the kernel's own tslab writer (globalThis.__tslab__.require) and returns nothing", () => {
     const rec = recorder();
-    (globalThis as { __tslab__?: unknown }).__tslab__ = { require: (id: string) => (id === 'tslab' ? { display: rec } : undefined) };
+    const writes: { data: Record<string, string>; metadata: Record<string, unknown> }[] = [];
+    const jupyter: { lastWriteDisplayData: ((c: { data: Record<string, string>; metadata: Record<string, unknown> }) => void) | null } = { lastWriteDisplayData: null };
+    (globalThis as { __tslab__?: unknown }).__tslab__ = {
+      require: (id: string) => (id === 'tslab' ? { display: rec } : id === 'tslab/dist/jupyter' ? jupyter : undefined),
+    };
     const f = fig();
+    // Outside a cell tslab's writer is null: "Not ready", so the SVG comes back as text.
+    expect(show(f)).toBe(toSvg(f));
+    jupyter.lastWriteDisplayData = (c) => void writes.push(c);
     expect(show(f)).toBeUndefined();
-    expect(rec.sent).toEqual([['svg', toSvg(f)]]);
+    expect(rec.sent).toEqual([]);
+    expect(writes).toHaveLength(1);
+    const { data, metadata } = writes[0];
+    expect(Object.keys(data).sort()).toEqual(['image/png', 'text/plain']);
+    const png = Buffer.from(data['image/png'], 'base64');
+    expect(png.subarray(1, 4).toString()).toBe('PNG');
+    expect(png.readUInt32BE(16)).toBe(400); // IHDR width: twice the figure's 200 px
+    expect(metadata).toEqual({ 'image/png': { width: 200, height: f.height } });
+    expect(data['text/plain']).toBe(`<Figure 200×${f.height}: x>`);
+    show(f, { svg: true });
+    expect(writes[1].data['image/svg+xml']).toBe(toSvg(f));
+  });
+
+  it('falls back to display.png, then display.svg, when no bundle writer is there', () => {
+    const pngs: Uint8Array[] = [];
+    useDisplay({ ...recorder(), png: (b) => void pngs.push(b) });
+    expect(show(fig())).toBeUndefined();
+    expect(pngs).toHaveLength(1);
+    expect(Buffer.from(pngs[0]).equals(Buffer.from(figureBundle(fig()).png))).toBe(true);
+    const rec = recorder();
+    useDisplay(rec);
+    expect(show(fig())).toBeUndefined();
+    expect(rec.sent).toEqual([['svg', toSvg(fig())]]);
   });
 
   it('uses a display handed over with useDisplay, and falls back when it is not ready', () => {
@@ -74,6 +105,14 @@ describe('tables', () => {
         'summarization <ROUGE-L>    7    -1.5  a & b',
       ].join('\n'),
     );
+  });
+
+  it('showTable takes an arquero table: its columns in order, the head only, and the count of the rest', () => {
+    const t = aq.from(Array.from({ length: 60 }, (_, i) => ({ k: i % 3, v: i / 2 })));
+    const g = t.groupby('k').rollup({ n: aq.op.count(), mean: aq.op.mean('v') }).orderby('k');
+    expect(showTable(g)).toBe(['k   n   mean', '-  --  -----', '0  20  14.25', '1  20  14.75', '2  20  15.25'].join('\n'));
+    const text = showTable(t, { maxRows: 2 })!;
+    expect(text.split('\n')).toEqual(['k    v', '-  ---', '0    0', '1  0.5', '… 58 more rows']);
   });
 
   it('showTable sends an escaped HTML table to the display', () => {
