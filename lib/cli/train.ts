@@ -16,7 +16,8 @@ import { parseMixture } from '../train/mixture.js';
 import type { Policy } from '../train/policy.js';
 import { DEFAULT_RETROSPECTIVE } from '../train/retrospective.js';
 import { evaluate, getRecipe, heldOutFor, maxContextLen, trainAsync, TRAIN_RECIPES, type TrainConfig } from '../train/trainer.js';
-import { EXIT_OK, Progress, UsageError } from './io.js';
+import { EXIT_BAD_INPUT, EXIT_OK, Progress, UsageError } from './io.js';
+import { ResumeError, RunLockedError } from '../train/checkpoint.js';
 
 export const TRAIN_HELP = `golongrl train --recipe NAME [options]
 
@@ -30,7 +31,10 @@ scored by the real rewards, with dynamic sampling, Adam and verl-layout checkpoi
   --seed N                seed (default 1)
   --steps N               total global steps (default: the recipe's)
   --out DIR               run directory (default runs/train-<recipe>-<estimator>-s<seed>)
-  --resume auto|disable   auto: continue from the latest complete checkpoint in --out (default auto)
+  --resume auto|disable   auto: continue from the latest complete checkpoint in --out (default auto; a
+                          missing/broken latest file falls back to the newest complete checkpoint, with a
+                          note; a run directory with history but no checkpoint is refused, exit 2).
+                          One writer per --out: a second one exits 2 naming the holder's pid and host
   --backend auto|wasm|cpu tfjs backend (default auto)
   --lr-warmup-steps N     linear lr warm-up from 0 over N steps, then constant (Megatron's; default: recipe's)
   --weight-decay X        decoupled weight decay on ≥2-D weights (default: recipe's)
@@ -176,12 +180,25 @@ export async function runTrain(argv: string[]): Promise<number> {
     tp.done(steps);
   }
   const progress = new Progress(`train ${config.recipe}`, config.steps);
-  const result = await trainAsync(config, {
-    onResume: (s) => {
-      if (!values.json) process.stderr.write(`golongrl train: resumed from ${join(config.outDir as string, `global_step_${s}`)}\n`);
-    },
-    onStep: (r) => progress.tick(r.step),
-  }, { teacher, judge });
+  let result;
+  try {
+    result = await trainAsync(config, {
+      onResume: (s) => {
+        if (!values.json) process.stderr.write(`golongrl train: resumed from ${join(config.outDir as string, `global_step_${s}`)}\n`);
+      },
+      // Notes (a broken latest file worked around, a stale lock taken over) go to stderr even with --json.
+      onNote: (n) => process.stderr.write(`golongrl train: note: ${n}\n`),
+      onStep: (r) => progress.tick(r.step),
+    }, { teacher, judge });
+  } catch (e) {
+    teacher?.dispose();
+    // A second writer on the run directory, or a run that cannot be resumed safely: one line, exit 2.
+    if (e instanceof RunLockedError || e instanceof ResumeError) {
+      process.stderr.write(`golongrl train: ${e.message}\n`);
+      return EXIT_BAD_INPUT;
+    }
+    throw e;
+  }
   teacher?.dispose();
   progress.done(result.finalStep);
   const heldOut = evaluate(result.policy, heldOutFor(config), { maxNewTokens: config.maxNewTokens, mode: 'greedy' });

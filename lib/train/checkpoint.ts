@@ -17,10 +17,21 @@
  * rename). A process killed at any point leaves the previous checkpoint as "latest". Rotation
  * (`keepLast`) removes the oldest `global_step_*` directories after the latest file is written.
  *
+ * Resume (`findResumeCheckpoint`): the newest complete checkpoint is the one the latest file names;
+ * when that file is missing, empty, not a number or names a directory that is gone or incomplete,
+ * the newest COMPLETE `global_step_*` directory is used instead and a note says so; when there is none
+ * but the run directory already holds history (metrics.jsonl lines or step directories), resume
+ * REFUSES (`ResumeError`) rather than restart at step 0 over the old run.
+ *
+ * Lock (`acquireRunLock`): one writer per run directory. `<runDir>/run.lock` holds the writer's pid,
+ * host and start time, created with O_EXCL; a second writer gets a `RunLockedError` naming the holder;
+ * a lock whose pid is dead on this host is taken over (with a note).
+ *
  * RNG state: the trainer derives every random stream from (seed, step, purpose) (a counter-based
  * derivation, see trainer.ts), so the RNG state IS (seed, step); extra_state.json records both.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 
 export const LATEST_FILE = 'latest_checkpointed_iteration.txt';
@@ -192,4 +203,168 @@ export function loadCheckpoint(runDir: string, step: number): CheckpointState {
     extra,
     data,
   };
+}
+
+/** The files a complete `global_step_<N>/` has (writeStepDir writes them all before the rename). */
+export const CHECKPOINT_FILES = ['data.json', 'actor/model.json', 'actor/model.bin', 'actor/optim.json', 'actor/optim.bin', 'actor/extra_state.json'] as const;
+
+/**
+ * True when `global_step_<step>/` has every file and model.bin/optim.bin have the sizes the manifest
+ * says (a directory cut short by a crash or a copy is not complete).
+ */
+export function isCompleteCheckpoint(runDir: string, step: number): boolean {
+  const dir = stepDir(runDir, step);
+  if (!CHECKPOINT_FILES.every((f) => existsSync(join(dir, f)))) return false;
+  try {
+    const manifest = JSON.parse(readFileSync(join(dir, 'actor', 'model.json'), 'utf8')) as { variables: { size: number }[] };
+    const total = manifest.variables.reduce((a, v) => a + v.size, 0);
+    return statSync(join(dir, 'actor', 'model.bin')).size === total * 4 && statSync(join(dir, 'actor', 'optim.bin')).size === total * 8;
+  } catch {
+    return false;
+  }
+}
+
+/** Resume cannot proceed safely (the run directory has history but no complete checkpoint). */
+export class ResumeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ResumeError';
+  }
+}
+
+export interface ResumePoint {
+  /** The step to resume from, or null: start fresh (the directory holds no history). */
+  step: number | null;
+  /** Set when the latest file was not usable and another checkpoint was chosen (or none was). */
+  note?: string;
+}
+
+function hasHistory(runDir: string): boolean {
+  const m = join(runDir, 'metrics.jsonl');
+  return (existsSync(m) && readFileSync(m, 'utf8').trim().length > 0) || listCheckpoints(runDir).length > 0;
+}
+
+/**
+ * Where a run resumes (see the file header): the latest file's step when it names a complete
+ * checkpoint; else the newest complete `global_step_*` (with a note); else null when the directory
+ * holds no history; else a `ResumeError` (never a silent restart at step 0 over an old run).
+ */
+export function findResumeCheckpoint(runDir: string): ResumePoint {
+  if (!existsSync(runDir)) return { step: null };
+  const f = join(runDir, LATEST_FILE);
+  let problem: string;
+  if (!existsSync(f)) problem = `${LATEST_FILE} is missing`;
+  else {
+    const text = readFileSync(f, 'utf8').trim();
+    const step = Number(text);
+    if (text === '') problem = `${LATEST_FILE} is empty`;
+    else if (!/^\d+$/.test(text) || !Number.isSafeInteger(step)) problem = `${LATEST_FILE} holds ${JSON.stringify(text.slice(0, 40))}, not a step number`;
+    else if (isCompleteCheckpoint(runDir, step)) return { step };
+    else problem = `${LATEST_FILE} names step ${step}, but ${stepDir(runDir, step)} is ${existsSync(stepDir(runDir, step)) ? 'incomplete' : 'missing'}`;
+  }
+  const complete = listCheckpoints(runDir).filter((s) => isCompleteCheckpoint(runDir, s));
+  if (complete.length > 0) {
+    const step = complete[complete.length - 1];
+    return { step, note: `${problem}; resuming from the newest complete checkpoint, ${stepDir(runDir, step)}` };
+  }
+  if (!hasHistory(runDir)) return { step: null };
+  throw new ResumeError(
+    `${runDir}: ${problem} and no complete global_step_* checkpoint is left, but the directory holds a run's history (metrics.jsonl or step directories); refusing to restart at step 0 over it (use another --out, or --resume disable to start over)`,
+  );
+}
+
+// ───────────────────────────── run-directory lock ─────────────────────────────
+
+export const LOCK_FILE = 'run.lock';
+
+export interface LockHolder {
+  pid: number;
+  host: string;
+  started: string;
+}
+
+/** Another live process writes this run directory. */
+export class RunLockedError extends Error {
+  constructor(
+    readonly runDir: string,
+    readonly holder: LockHolder,
+  ) {
+    super(`${runDir} is locked by pid ${holder.pid} on ${holder.host} (since ${holder.started}; ${join(runDir, LOCK_FILE)}): another process is writing this run directory`);
+    this.name = 'RunLockedError';
+  }
+}
+
+export interface RunLock {
+  path: string;
+  /** Set when a stale lock (dead pid on this host, or an unreadable lock file) was taken over. */
+  note?: string;
+  release(): void;
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function readHolder(path: string): LockHolder | null {
+  try {
+    const h = JSON.parse(readFileSync(path, 'utf8')) as LockHolder;
+    return Number.isInteger(h.pid) && typeof h.host === 'string' ? h : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Take `<runDir>/run.lock` (O_EXCL). Held by a live process (or by any process on another host): a
+ * `RunLockedError` naming it. Held by a dead pid on this host, or unreadable: taken over, with a note.
+ * `release()` removes it (only if it is still ours); it is also removed when the process exits.
+ */
+export function acquireRunLock(runDir: string): RunLock {
+  mkdirSync(runDir, { recursive: true });
+  const path = join(runDir, LOCK_FILE);
+  const me: LockHolder = { pid: process.pid, host: hostname(), started: new Date().toISOString() };
+  let note: string | undefined;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    let fd: number;
+    try {
+      fd = openSync(path, 'wx');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const h = readHolder(path);
+      if (h && h.pid === me.pid && h.host === me.host) throw new RunLockedError(runDir, h); // this process already writes it
+      if (h && (h.host !== me.host || pidAlive(h.pid))) throw new RunLockedError(runDir, h);
+      note = h ? `took over a stale lock of pid ${h.pid} on ${h.host} (since ${h.started}; the process is gone)` : `took over an unreadable lock file ${path}`;
+      // Remove only the stale file we read: rename it aside first, so two takers cannot both win.
+      const aside = `${path}.stale-${process.pid}`;
+      try {
+        renameSync(path, aside);
+        const moved = readHolder(aside);
+        // Between our read and the rename another taker may have put a fresh lock there: put it back.
+        if (moved && (moved.pid !== h?.pid || moved.started !== h?.started) && pidAlive(moved.pid)) renameSync(aside, path);
+        else unlinkSync(aside);
+      } catch {
+        /* another process took it over first: try again */
+      }
+      continue;
+    }
+    writeSync(fd, JSON.stringify(me) + '\n');
+    closeSync(fd);
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      process.off('exit', release);
+      const h = readHolder(path);
+      if (h && h.pid === me.pid && h.host === me.host) rmSync(path, { force: true });
+    };
+    process.on('exit', release);
+    return { path, ...(note ? { note } : {}), release };
+  }
+  const h = readHolder(path);
+  throw new RunLockedError(runDir, h ?? { pid: -1, host: 'unknown', started: 'unknown' });
 }

@@ -8,8 +8,8 @@
  * could never be sampled anyway), x the prompt. Each step draws `promptsPerStep` training prompts
  * (families uniformly, `makeBatch`, never held-out ones) from a counter-based stream (streams.ts,
  * purpose `sft`), takes one step of its own Adam (same betas/ε as RL, its own lr, no weight decay, no
- * warm-up) and clips the gradient to global norm `gradClip`. Rows are bucketed by prompt length (the
- * policy has no attention mask), each bucket weighted by its share of sequences.
+ * warm-up) and clips the gradient to global norm `gradClip`. All rows go through one
+ * `responseLogProbsBatch` call, whatever their prompt lengths.
  *
  * Logged per SFT step (`<out>/sft.jsonl` when the trainer runs it): `sft/loss`,
  * `sft/gold_logprob` (= −loss), `sft/grad_norm`, `sft/lr`.
@@ -18,6 +18,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Capability } from '../rewards/capabilities.js';
 import { Rng } from '../util/random.js';
 import { Adam } from './adam.js';
+import type { AdamState } from './checkpoint.js';
 import type { Policy } from './policy.js';
 import { PURPOSE, streamSeed } from './streams.js';
 import { makeBatch, PAD, type TaskPrompt } from './tasks.js';
@@ -66,6 +67,20 @@ export function sftPrompts(o: SftRunOptions, step: number): TaskPrompt[] {
  * scalar. Exported so tests can check it against a direct computation.
  */
 export function goldCrossEntropy(policy: Policy, prompts: readonly TaskPrompt[], maxNewTokens: number): tf.Scalar {
+  // One call over every prompt length (Policy.responseLogProbsBatch); gold responses padded to the longest.
+  const golds = prompts.map((p) => p.goldResponseTokens.slice(0, maxNewTokens));
+  const Rmax = Math.max(1, ...golds.map((g) => g.length));
+  return tf.tidy(() => {
+    const seqs = prompts.map((p, i) => [...p.promptTokens, ...golds[i], ...Array<number>(Rmax - golds[i].length).fill(PAD)]);
+    const lens = golds.map((g) => g.length);
+    const lp = policy.responseLogProbsBatch(seqs, prompts.map((p) => p.promptTokens.length), 1, lens);
+    const perSeq = tf.div(tf.sum(lp, -1), tf.tensor1d(lens.map((l) => Math.max(l, 1))));
+    return tf.mul(tf.neg(tf.sum(perSeq)), 1 / prompts.length) as tf.Scalar;
+  });
+}
+
+/** The same loss bucketed by prompt length (the pre-engine formulation), kept to test the one-call form against. */
+export function goldCrossEntropyBucketed(policy: Policy, prompts: readonly TaskPrompt[], maxNewTokens: number): tf.Scalar {
   const buckets = new Map<number, TaskPrompt[]>();
   for (const p of prompts) buckets.set(p.promptTokens.length, [...(buckets.get(p.promptTokens.length) ?? []), p]);
   return tf.tidy(() => {
@@ -83,8 +98,8 @@ export function goldCrossEntropy(policy: Policy, prompts: readonly TaskPrompt[],
   });
 }
 
-/** Run `o.steps` SFT steps on `policy` (in place). Returns one metrics record per step. */
-export function runSft(policy: Policy, o: SftRunOptions, onStep?: (step: number, m: SftStepMetrics) => void): SftStepMetrics[] {
+/** Run `o.steps` SFT steps on `policy` (in place). Returns one metrics record per step; `onOptimizer` gets the final Adam state (for a checkpoint). */
+export function runSft(policy: Policy, o: SftRunOptions, onStep?: (step: number, m: SftStepMetrics) => void, onOptimizer?: (state: AdamState) => void): SftStepMetrics[] {
   validateSft(o);
   const vars = policy.trainableVariables;
   const opt = new Adam(vars, o.lr);
@@ -106,6 +121,7 @@ export function runSft(policy: Policy, o: SftRunOptions, onStep?: (step: number,
       out.push(m);
       onStep?.(s, m);
     }
+    onOptimizer?.(opt.getState());
   } finally {
     opt.dispose();
   }

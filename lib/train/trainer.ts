@@ -48,13 +48,13 @@ import { emptyHybridStats, hybridScores, type HybridStats } from '../rewards/hyb
 import type { Judge } from '../rewards/llm_judge.js';
 import { Rng } from '../util/random.js';
 import { Adam, lrAt } from './adam.js';
-import { latestCheckpointStep, loadCheckpoint, saveCheckpoint, type CheckpointState } from './checkpoint.js';
+import { acquireRunLock, findResumeCheckpoint, isCompleteCheckpoint, loadCheckpoint, saveCheckpoint, type CheckpointState } from './checkpoint.js';
 import { maxCurriculumLen, phaseAt, validateCurriculum, type CurriculumConfig } from './curriculum.js';
 import { distillKl, type DistillConfig } from './distill.js';
 import { JsonlMetricsLogger } from './logger.js';
 import { computePolicyLoss, type LossAggMode } from './loss.js';
 import { shortProbability, validateMixture, type MixtureConfig } from './mixture.js';
-import { Policy } from './policy.js';
+import { getDefaultEngine, Policy } from './policy.js';
 import { contextLenOf, RetrospectiveBuffer, SamplerLog, validateRetrospective, type RetrospectiveConfig, type SamplerEvent } from './retrospective.js';
 import { runSft, validateSft, type SftConfig } from './sft.js';
 import { PURPOSE, streamSeed } from './streams.js';
@@ -122,6 +122,12 @@ export interface TrainConfig {
   sft?: SftConfig | null;
   /** dGRPO distillation term (distill.ts); the teacher comes in `TrainExtras.teacher`. */
   distill?: DistillConfig | null;
+  /**
+   * Initial weights (a base model, base.ts): a verl-layout run directory and the step of the
+   * checkpoint to load, used on a fresh start only (a resumed run loads its own checkpoint). The
+   * model shape must match; only the weights are taken (a fresh Adam state).
+   */
+  init?: { dir: string; step: number } | null;
 }
 
 export interface StepResult {
@@ -136,6 +142,8 @@ export interface TrainHooks {
   onResume?: (step: number) => void;
   /** After every SFT warm-up step. */
   onSftStep?: (step: number, metrics: Record<string, number>) => void;
+  /** Something the user should know that is not an error (a broken latest file worked around, a stale lock taken over). */
+  onNote?: (note: string) => void;
 }
 
 /** Objects that are not configuration: a dGRPO teacher, an LLM judge (trainAsync only). */
@@ -397,8 +405,9 @@ function aggTokens(rows: readonly Rollout[], value: (r: Rollout, t: number) => n
 type UpdateMetrics = Record<string, number>;
 
 /**
- * One update on the kept rollouts. Rows are bucketed by prompt length (the policy has no attention
- * mask, so equal-length rows go together); each bucket's aggregated loss is weighted by its share of
+ * One update on the kept rollouts: without a teacher, one call over the whole batch
+ * (`responseLogProbsBatch`: every prompt length together). With a teacher (distillation), rows are
+ * bucketed by prompt length (`responseLogSoftmax` takes one prompt length); each bucket's aggregated loss is weighted by its share of
  * sequences (seq-mean-token-mean) or tokens (token-mean), which reproduces the whole-batch aggregate.
  * The four loss metrics are token means, combined with token weights. With a teacher, each bucket's
  * loss also gets β · (aggregated KL(student ‖ teacher)), weighted the same way.
@@ -417,7 +426,20 @@ function update(policy: Policy, opt: Adam, rows: readonly Rollout[], advantages:
   const acc = { 'actor/pg_loss': 0, 'actor/pg_clipfrac': 0, 'actor/ppo_kl': 0, 'actor/pg_clipfrac_lower': 0 };
   let kl = 0;
   const vars = policy.trainableVariables;
+  // Without a teacher: ONE forward/backward over the whole batch, rows of every prompt length together
+  // (Policy.responseLogProbsBatch; padding after eos is not computed).
+  const oneCall = !(teacher && config.distill);
   const { grads, value } = tf.variableGrads(() => {
+    if (oneCall) {
+      const B = rows.length;
+      const lp = policy.responseLogProbsBatch(rows.map((r) => r.sequence), rows.map((r) => r.prompt.promptTokens.length), 1, rows.map((_, i) => tokensOf(i)));
+      const old = tf.tensor2d(rows.flatMap((r) => r.oldLogProbs), [B, R], 'float32');
+      const mask = tf.tensor2d(rows.flatMap((r) => r.mask), [B, R], 'float32');
+      const adv = tf.tensor2d(rows.flatMap((r, i) => r.mask.map((m) => m * advantages[i])), [B, R], 'float32');
+      const { loss, metrics } = computePolicyLoss({ logProbs: lp, oldLogProbs: old, advantages: adv, responseMask: mask }, { aggMode: config.lossAggMode });
+      Object.assign(acc, metrics);
+      return loss;
+    }
     let total: tf.Scalar = tf.scalar(0);
     for (const [P, idx] of [...buckets.entries()].sort((a, b) => a[0] - b[0])) {
       const B = idx.length;
@@ -465,6 +487,8 @@ export interface EvalOptions {
 }
 
 function greedy(policy: Policy, prompts: readonly (readonly number[])[], maxNewTokens: number): number[][] {
+  // Policy.greedy: all rows in one batch with a KV cache on the js engine; the per-length loop below is the reference's.
+  if (policy.engine === 'js') return policy.greedy(prompts, maxNewTokens, EOS, PAD);
   const out: number[][] = prompts.map(() => []);
   const byLen = new Map<number, number[]>();
   prompts.forEach((p, i) => byLen.set(p.length, [...(byLen.get(p.length) ?? []), i]));
@@ -532,8 +556,23 @@ export function maxContextLen(config: TrainConfig): number {
   return m;
 }
 
+/** Load `init` (a base model's checkpoint) into a fresh policy: same variables and sizes, or an error naming the directory. */
+export function loadInit(policy: Policy, init: { dir: string; step: number }): void {
+  if (!isCompleteCheckpoint(init.dir, init.step)) throw new Error(`init checkpoint ${join(init.dir, `global_step_${init.step}`)} is missing or incomplete`);
+  const ck = loadCheckpoint(init.dir, init.step);
+  const names = policy.variableNames;
+  const shapes = policy.weightShapes();
+  if (ck.names.join('\0') !== names.join('\0') || ck.names.some((n, i) => ck.shapes[i].join('x') !== shapes[n].join('x')))
+    throw new Error(`init checkpoint ${init.dir} (step ${init.step}) does not match the model (variables or shapes differ)`);
+  policy.setWeights(Object.fromEntries(names.map((n, i) => [n, ck.weights[i]])));
+}
+
+/**
+ * The run's policy. Its engine is the process default (`setDefaultEngine`, CLI `--engine`; 'auto' =
+ * the fast js engine, or tfjs on a native TensorFlow backend), see docs/engine.md.
+ */
 export function makePolicy(config: TrainConfig): Policy {
-  return new Policy({ vocabSize: VOCAB_SIZE, maxLen: maxPromptTokens(maxContextLen(config)) + config.maxNewTokens, seed: config.seed, ...config.model });
+  return new Policy({ vocabSize: VOCAB_SIZE, maxLen: maxPromptTokens(maxContextLen(config)) + config.maxNewTokens, seed: config.seed, ...config.model, engine: getDefaultEngine() });
 }
 
 function validate(c: TrainConfig): void {
@@ -574,8 +613,14 @@ function* trainLoop(config: TrainConfig, hooks: TrainHooks, extras: TrainExtras,
   let buffer = config.retrospective ? new RetrospectiveBuffer(config.retrospective) : null;
   let startStep = 0;
   let resumed = false;
+  // One writer per run directory (checkpoint.ts): a second one fails here, naming the holder.
+  const lock = config.outDir !== null ? acquireRunLock(config.outDir) : null;
+  if (lock?.note) hooks.onNote?.(lock.note);
+  try {
   if (config.outDir !== null && config.resume === 'auto') {
-    const latest = latestCheckpointStep(config.outDir);
+    const point = findResumeCheckpoint(config.outDir);
+    if (point.note) hooks.onNote?.(point.note);
+    const latest = point.step;
     if (latest !== null) {
       const ck = loadCheckpoint(config.outDir, latest);
       const names = policy.variableNames;
@@ -595,6 +640,12 @@ function* trainLoop(config: TrainConfig, hooks: TrainHooks, extras: TrainExtras,
       samplerLog?.truncateAfter(0);
       sftLogger?.truncateAfter(0);
     }
+  }
+  if (!resumed && config.init) loadInit(policy, config.init);
+  } catch (e) {
+    lock?.release();
+    opt.dispose();
+    throw e;
   }
   const history: StepResult[] = [];
   const sftHistory: Record<string, number>[] = [];
@@ -680,6 +731,16 @@ function* trainLoop(config: TrainConfig, hooks: TrainHooks, extras: TrainExtras,
       const groups = kept.slice(0, config.promptsPerStep);
       const rows = groups.flat();
       const metrics: Record<string, number> = {};
+      // Training score per family over ALL generated rollouts (kept or filtered out by dynamic sampling).
+      const famScores = new Map<string, { s: number; n: number }>();
+      for (const g of generated)
+        for (const r of g) {
+          const e = famScores.get(r.prompt.family) ?? { s: 0, n: 0 };
+          e.s += r.score;
+          e.n++;
+          famScores.set(r.prompt.family, e);
+        }
+      for (const [f, e] of famScores) metrics[`train/gen_score/${f}`] = e.s / e.n;
       let tokens = 0;
       const lr = opt.lr;
       if (rows.length > 0) {
@@ -743,6 +804,7 @@ function* trainLoop(config: TrainConfig, hooks: TrainHooks, extras: TrainExtras,
     }
   } finally {
     opt.dispose();
+    lock?.release();
   }
   return { policy, config, startStep, finalStep: Math.max(startStep, config.steps), history, sftHistory, judgeStats, seconds: (performance.now() - t0) / 1000 };
 }
