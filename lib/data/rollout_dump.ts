@@ -32,7 +32,7 @@
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Capability } from '../rewards/capabilities.js';
-import { FieldError, typeOf } from '../util/jsonl.js';
+import { FieldError, InputError, typeOf } from '../util/jsonl.js';
 import { pyFloatRepr } from '../util/pyjson.js';
 import { syntheticRollouts, type SyntheticOptions } from './synthetic_rollouts.js';
 import { readDataset, readRecords, type ReadRecordsOptions } from './dataset.js';
@@ -109,7 +109,8 @@ export async function buildPromptIndex(datasetPath: string, opts: ReadRecordsOpt
 
 const CORE = new Set(['input', 'output', 'gts', 'score', 'step']);
 
-function stepFromName(file: string): number | undefined {
+/** The step of a `<step>.jsonl` file name (digits only), else undefined. */
+export function stepFromName(file: string): number | undefined {
   const m = /^(\d+)\.jsonl$/.exec(basename(file));
   return m ? Number(m[1]) : undefined;
 }
@@ -140,18 +141,56 @@ export function validateDumpLine(fileStep: number | undefined) {
   };
 }
 
-/** The `<step>.jsonl` files of a dump directory, by step; or the one file given. */
+/** A dump directory's step files, and what else it holds (never dropped silently). */
+export interface DumpListing {
+  /** `<step>.jsonl` files, ascending by step. */
+  files: { file: string; step: number }[];
+  /** Entries that are not step files and not `.jsonl` (a README, a subdirectory, …), with the reason. */
+  skipped: { file: string; reason: string }[];
+}
+
+/**
+ * List a dump directory (or take the one file given). verl names step files `<global_step>.jsonl`.
+ * Refused with an InputError (exit 2): a `.jsonl` whose name is not a step number (`notes.jsonl`,
+ * `step5.jsonl`: a dump with something mixed in, or renamed files), and two names for one step
+ * (`01.jsonl` and `1.jsonl`), which would double that step. Anything else is listed in `skipped`.
+ */
+export function listDumpDir(path: string): DumpListing {
+  if (!statSync(path).isDirectory()) return { files: [{ file: path, step: stepFromName(path) ?? NaN }], skipped: [] };
+  const files: { file: string; step: number }[] = [];
+  const skipped: { file: string; reason: string }[] = [];
+  const byStep = new Map<number, string>();
+  for (const name of readdirSync(path).sort()) {
+    const file = join(path, name);
+    const step = stepFromName(name);
+    if (step === undefined) {
+      if (name.endsWith('.jsonl')) {
+        throw InputError.at(file, 'file name', `not a verl step file: a rollout dump directory holds only <global_step>.jsonl files (e.g. 12.jsonl); move '${name}' out of ${path}`);
+      }
+      skipped.push({ file, reason: statSync(file).isDirectory() ? 'a directory, not a <step>.jsonl file' : 'not a <step>.jsonl file' });
+      continue;
+    }
+    const other = byStep.get(step);
+    if (other !== undefined) {
+      throw InputError.at(file, 'file name', `step ${step} is given twice, as '${basename(other)}' and '${name}'; keep one`);
+    }
+    byStep.set(step, file);
+    files.push({ file, step });
+  }
+  files.sort((a, b) => a.step - b.step);
+  return { files, skipped };
+}
+
+/** The `<step>.jsonl` files of a dump directory, by step; or the one file given (see `listDumpDir`). */
 export function dumpFiles(path: string): string[] {
-  if (!statSync(path).isDirectory()) return [path];
-  return readdirSync(path)
-    .filter((f) => /^\d+\.jsonl$/.test(f))
-    .sort((a, b) => Number(a.slice(0, -6)) - Number(b.slice(0, -6)))
-    .map((f) => join(path, f));
+  return listDumpDir(path).files.map((f) => f.file);
 }
 
 export interface ReadDumpResult {
   rows: RolloutDumpRow[];
   files: string[];
+  /** Directory entries that are not step files (see `listDumpDir`). */
+  skipped: { file: string; reason: string }[];
   /** Lines quarantined (with `skipBad`). */
   bad: number;
   /** Rows that got a reward mode from the dataset join, and rows the join found no prompt for. */
@@ -161,7 +200,8 @@ export interface ReadDumpResult {
 
 /** Read a rollout dump directory (or one `<step>.jsonl`), optionally joined with a dataset index. */
 export async function readRolloutDump(path: string, opts: { join?: PromptIndex; skipBad?: string } = {}): Promise<ReadDumpResult> {
-  const files = dumpFiles(path);
+  const listing = listDumpDir(path);
+  const files = listing.files.map((f) => f.file);
   const rows: RolloutDumpRow[] = [];
   let bad = 0;
   let joined = 0;
@@ -184,7 +224,7 @@ export async function readRolloutDump(path: string, opts: { join?: PromptIndex; 
     }, { skipBad: opts.skipBad, format: 'jsonl' });
     bad += res.bad;
   }
-  return { rows, files, bad, joined, unmatched };
+  return { rows, files, skipped: listing.skipped, bad, joined, unmatched };
 }
 
 /** Rows for `replayAdvantages(rows, estimator)`: grouped by `input` within each step. */

@@ -13,6 +13,7 @@ import {
   buildPromptIndex,
   DUMP_FIXTURE_OPTIONS,
   formatDumpLine,
+  listDumpDir,
   promptJoinKey,
   pyJsonDumps,
   readRolloutDump,
@@ -21,6 +22,7 @@ import {
   writeRolloutDump,
 } from '../../lib/data/rollout_dump.js';
 import { syntheticRollouts } from '../../lib/data/synthetic_rollouts.js';
+import { InputError } from '../../lib/util/jsonl.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'golongrl-dump-'));
 
@@ -56,6 +58,41 @@ describe('dump format', () => {
     expect(res.rows).toHaveLength(1);
     expect(res.rows[0].step).toBe(12);
     expect(res.bad).toBe(1);
+  });
+
+  it('never skips a .jsonl silently: notes.jsonl / step5.jsonl are refused with the file named (issue 15 §6)', async () => {
+    for (const name of ['notes.jsonl', 'step5.jsonl']) {
+      const dir = join(tmp, `stray-${name}`);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, '1.jsonl'), '{"input": "p", "output": "o", "score": 1.0, "step": 1}\n');
+      writeFileSync(join(dir, name), '{"input": "p", "output": "o", "score": 1.0, "step": 5}\n');
+      await expect(readRolloutDump(dir)).rejects.toThrow(`${join(dir, name)}: file name: not a verl step file`);
+      expect(() => listDumpDir(dir)).toThrow(InputError);
+    }
+  });
+
+  it('refuses one step given twice (01.jsonl and 1.jsonl) instead of doubling it', async () => {
+    const dir = join(tmp, 'double');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, '01.jsonl'), '{"input": "p", "output": "o", "score": 1.0, "step": 1}\n');
+    writeFileSync(join(dir, '1.jsonl'), '{"input": "p", "output": "o", "score": 0.0, "step": 1}\n');
+    await expect(readRolloutDump(dir)).rejects.toThrow("step 1 is given twice, as '01.jsonl' and '1.jsonl'");
+  });
+
+  it('lists other entries (a README, a subdirectory) as skipped with a reason, and sorts steps numerically', async () => {
+    const dir = join(tmp, 'listing');
+    mkdirSync(join(dir, 'sub'), { recursive: true });
+    for (const s of [10, 2, 1]) writeFileSync(join(dir, `${s}.jsonl`), `{"input": "p", "output": "o", "score": 1.0, "step": ${s}}\n`);
+    writeFileSync(join(dir, 'README.md'), 'notes');
+    const l = listDumpDir(dir);
+    expect(l.files.map((f) => f.step)).toEqual([1, 2, 10]);
+    expect(l.skipped).toEqual([
+      { file: join(dir, 'README.md'), reason: 'not a <step>.jsonl file' },
+      { file: join(dir, 'sub'), reason: 'a directory, not a <step>.jsonl file' },
+    ]);
+    const res = await readRolloutDump(dir);
+    expect(res.skipped).toHaveLength(2);
+    expect(res.rows.map((r) => r.step)).toEqual([1, 2, 10]);
   });
 });
 
