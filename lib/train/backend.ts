@@ -18,6 +18,19 @@ import '@tensorflow/tfjs-backend-wasm';
 
 export type BackendName = 'auto' | 'wasm' | 'cpu' | 'tensorflow';
 
+/**
+ * tfjs's pure-JS 'cpu' backend prints "Hi, looks like you are running TensorFlow.js in Node.js. To speed
+ * things up dramatically, install our node backend…" on its first tensor write in Node (issue 12 §6):
+ * noise in every CLI run and test log, and misleading here (the policy's fast engine is lib/train/engine/,
+ * docs/engine.md). The banner is guarded by the backend's `firstUse` flag; we clear that flag only, so every
+ * other tfjs warning still prints. Idempotent; run on import and by `selectBackend`.
+ */
+export function silenceCpuBanner(): void {
+  const cpu = tf.findBackend('cpu') as unknown as { firstUse?: boolean } | null;
+  if (cpu && typeof cpu.firstUse === 'boolean') cpu.firstUse = false;
+}
+silenceCpuBanner();
+
 export interface BackendChoice {
   /** The tfjs backend now active: 'tensorflow', 'wasm' or 'cpu'. */
   name: string;
@@ -80,6 +93,7 @@ async function tryTensorflow(): Promise<{ ok: boolean; notes: string[] }> {
  * backend is required (an Error names why it could not be activated).
  */
 export async function selectBackend(name: BackendName = 'auto'): Promise<BackendChoice> {
+  silenceCpuBanner();
   if (name === 'tensorflow') {
     const r = await tryTensorflow();
     if (!r.ok) throw new Error(`tensorflow backend unavailable: ${r.notes.join('; ')}`);

@@ -12,6 +12,8 @@
  *   gelu      tanh approximation 0.5·u·(1 + tanh(√(2/π)·(u + 0.044715·u³))) and its derivative
  */
 
+import { wasmGemm } from './wasm.js';
+
 export const LN_EPS = 1e-5;
 const GELU_C = Math.sqrt(2 / Math.PI);
 
@@ -19,8 +21,60 @@ const GELU_C = Math.sqrt(2 / Math.PI);
  * C[i, j] (+)= Σ_p A[i·sAi + p·sAp] · B[p·ldb + j]   for i < M, j < N, p < P; C row-major with row
  * stride N. With sAi = P, sAp = 1 this is C = A·B (A [M,P]); with sAi = 1, sAp = M it is C = Aᵀ·B for A
  * stored [P, M] (the weight gradient Xᵀ·dY). `acc`: add into C instead of overwriting it.
+ *
+ * Runs the WebAssembly SIMD kernel (wasm.ts; operands packed into its memory, M padded to 4 and N to 8)
+ * when the runtime has WebAssembly SIMD, else the scalar JS kernel `gemmJs`. The choice is made once per
+ * process, so every caller (full forward, KV-cache decoding, backward) uses the same arithmetic.
  */
 export function gemm(A: Float32Array, sAi: number, sAp: number, B: Float32Array, ldb: number, C: Float32Array, M: number, P: number, N: number, acc: boolean): void {
+  const w = useWasm ? wasmGemm() : null;
+  if (w === null || M === 0 || N === 0) {
+    gemmJs(A, sAi, sAp, B, ldb, C, M, P, N, acc);
+    return;
+  }
+  const Mp = (M + 3) & ~3;
+  const Np = (N + 7) & ~7;
+  const aOff = 0;
+  const bOff = Mp * P;
+  const cOff = bOff + P * Np;
+  const f = w.reserve(cOff + Mp * Np);
+  // A as 4-row panels: f[aOff + (i/4·P + p)·4 + r] = a(i + r, p).
+  for (let i = 0; i < Mp; i += 4) {
+    const base = aOff + i * P;
+    for (let r = 0; r < 4; r++) {
+      if (i + r < M) {
+        const row = (i + r) * sAi;
+        for (let p = 0, q = base + r, src = row; p < P; p++, q += 4, src += sAp) f[q] = A[src];
+      } else {
+        for (let p = 0, q = base + r; p < P; p++, q += 4) f[q] = 0;
+      }
+    }
+  }
+  for (let p = 0; p < P; p++) {
+    const dst = bOff + p * Np;
+    f.set(B.subarray(p * ldb, p * ldb + N), dst);
+    for (let j = N; j < Np; j++) f[dst + j] = 0;
+  }
+  if (acc) for (let i = 0; i < M; i++) f.set(C.subarray(i * N, i * N + N), cOff + i * Np);
+  w.gemm(aOff * 4, bOff * 4, cOff * 4, Mp, P, Np, acc ? 1 : 0);
+  const g = w.f32;
+  for (let i = 0; i < M; i++) C.set(g.subarray(cOff + i * Np, cOff + i * Np + N), i * N);
+}
+
+let useWasm = true;
+
+/** Force the scalar JS kernel (false) or allow WebAssembly SIMD (true, the default); for tests and the bench. */
+export function setWasmKernels(on: boolean): void {
+  useWasm = on;
+}
+
+/** Whether `gemm` runs the WebAssembly SIMD kernel. */
+export function wasmKernelsActive(): boolean {
+  return useWasm && wasmGemm() !== null;
+}
+
+/** The scalar JS gemm (float64 accumulation, 4×4 register tile). */
+export function gemmJs(A: Float32Array, sAi: number, sAp: number, B: Float32Array, ldb: number, C: Float32Array, M: number, P: number, N: number, acc: boolean): void {
   let i = 0;
   for (; i + 4 <= M; i += 4) {
     const a0 = i * sAi;

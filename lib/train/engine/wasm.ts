@@ -1,0 +1,186 @@
+/**
+ * A WebAssembly SIMD matmul kernel for the fast engine, assembled here byte by byte (no toolchain, no
+ * binary blob in the repository): C[Mp, Np] (+)= A·B in float32 with 128-bit vectors (f32x4).
+ *
+ * Layouts (the wrapper in kernels.ts packs them, padding M to a multiple of 4 and N to a multiple of 8
+ * with zeros, so the kernel has no edge cases):
+ *   A  panels: for each block of 4 rows i…i+3, P groups of 4 floats a(i, p) … a(i+3, p)   [Mp/4][P][4]
+ *   B  row-major [P, Np];  C row-major [Mp, Np]
+ * Register tile 4 × 8: 8 f32x4 accumulators; per p two vector loads of B, four scalar loads of A
+ * (splat), 8 multiplies and 8 adds. Each C element is the float32 sum over p = 0, 1, … in order, so a
+ * row's result does not depend on the other rows (the KV cache's bit-identity relies on it).
+ */
+
+// ── encoding helpers ──
+function uleb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let b = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) b |= 0x80;
+    out.push(b);
+  } while (n !== 0);
+  return out;
+}
+function sleb(n: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const b = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
+      out.push(b);
+      return out;
+    }
+    out.push(b | 0x80);
+  }
+}
+const str = (s: string) => [...uleb(s.length), ...Buffer.from(s, 'utf8')];
+const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body];
+const vec = (items: number[][]) => [...uleb(items.length), ...items.flat()];
+
+// ── opcodes ──
+const I32 = 0x7f;
+const V128 = 0x7b;
+const op = {
+  block: [0x02, 0x40],
+  loop: [0x03, 0x40],
+  if: [0x04, 0x40],
+  else: [0x05],
+  end: [0x0b],
+  br: (l: number) => [0x0c, ...uleb(l)],
+  brIf: (l: number) => [0x0d, ...uleb(l)],
+  get: (i: number) => [0x20, ...uleb(i)],
+  set: (i: number) => [0x21, ...uleb(i)],
+  tee: (i: number) => [0x22, ...uleb(i)],
+  i32: (v: number) => [0x41, ...sleb(v)],
+  add: [0x6a],
+  sub: [0x6b],
+  mul: [0x6c],
+  geU: [0x4f],
+  eqz: [0x45],
+  f32Load: (offset: number) => [0x2a, 2, ...uleb(offset)],
+  vLoad: (offset: number) => [0xfd, ...uleb(0x00), 4, ...uleb(offset)],
+  vStore: (offset: number) => [0xfd, ...uleb(0x0b), 4, ...uleb(offset)],
+  vZero: [0xfd, ...uleb(0x0c), ...new Array(16).fill(0)],
+  f32x4Splat: [0xfd, ...uleb(0x13)],
+  f32x4Add: [0xfd, ...uleb(0xe4)],
+  f32x4Mul: [0xfd, ...uleb(0xe6)],
+};
+
+/** The module's bytes: imports env.mem, exports gemm(a, b, c, Mp, P, Np, acc). */
+export function gemmModuleBytes(): Uint8Array {
+  // params 0..6: a b c M P N acc ; i32 locals 7..: i j p ap bp cp nb cr ; v128 locals: acc 0..7, b0, b1, x
+  const [A, B, C, M, P, N, ACC] = [0, 1, 2, 3, 4, 5, 6];
+  const [i, j, p, ap, bp, cp, nb, cr] = [7, 8, 9, 10, 11, 12, 13, 14];
+  const accL = (k: number) => 15 + k; // 8 accumulators
+  const [b0, b1, x] = [23, 24, 25];
+  const code: number[] = [];
+  const e = (...xs: number[][]) => xs.forEach((c) => code.push(...c));
+  // nb = N * 4 (row stride of B and C in bytes)
+  e(op.get(N), op.i32(4), op.mul, op.set(nb));
+  e(op.i32(0), op.set(i));
+  e(op.block, op.loop); // $outI, $li
+  e(op.get(i), op.get(M), op.geU, op.brIf(1));
+  e(op.i32(0), op.set(j));
+  e(op.block, op.loop); // $outJ, $lj
+  e(op.get(j), op.get(N), op.geU, op.brIf(1));
+  // ap = a + i*P*4 ; bp = b + j*4 ; cp = c + (i*N + j)*4
+  e(op.get(A), op.get(i), op.get(P), op.mul, op.i32(4), op.mul, op.add, op.set(ap));
+  e(op.get(B), op.get(j), op.i32(4), op.mul, op.add, op.set(bp));
+  e(op.get(C), op.get(i), op.get(N), op.mul, op.get(j), op.add, op.i32(4), op.mul, op.add, op.set(cp));
+  // accumulators: load C (acc) or zero
+  e(op.get(ACC), op.if);
+  e(op.get(cp), op.set(cr));
+  for (let r = 0; r < 4; r++) {
+    e(op.get(cr), op.vLoad(0), op.set(accL(2 * r)));
+    e(op.get(cr), op.vLoad(16), op.set(accL(2 * r + 1)));
+    if (r < 3) e(op.get(cr), op.get(nb), op.add, op.set(cr));
+  }
+  e(op.else);
+  for (let k = 0; k < 8; k++) e(op.vZero, op.set(accL(k)));
+  e(op.end);
+  // p loop (counts down P)
+  e(op.get(P), op.set(p));
+  e(op.block, op.loop); // $outP, $lp
+  e(op.get(p), op.eqz, op.brIf(1));
+  e(op.get(bp), op.vLoad(0), op.set(b0));
+  e(op.get(bp), op.vLoad(16), op.set(b1));
+  for (let r = 0; r < 4; r++) {
+    e(op.get(ap), op.f32Load(4 * r), op.f32x4Splat, op.set(x));
+    e(op.get(accL(2 * r)), op.get(x), op.get(b0), op.f32x4Mul, op.f32x4Add, op.set(accL(2 * r)));
+    e(op.get(accL(2 * r + 1)), op.get(x), op.get(b1), op.f32x4Mul, op.f32x4Add, op.set(accL(2 * r + 1)));
+  }
+  e(op.get(ap), op.i32(16), op.add, op.set(ap));
+  e(op.get(bp), op.get(nb), op.add, op.set(bp));
+  e(op.get(p), op.i32(1), op.sub, op.set(p));
+  e(op.br(0));
+  e(op.end, op.end);
+  // store the tile
+  e(op.get(cp), op.set(cr));
+  for (let r = 0; r < 4; r++) {
+    e(op.get(cr), op.get(accL(2 * r)), op.vStore(0));
+    e(op.get(cr), op.get(accL(2 * r + 1)), op.vStore(16));
+    if (r < 3) e(op.get(cr), op.get(nb), op.add, op.set(cr));
+  }
+  e(op.get(j), op.i32(8), op.add, op.set(j));
+  e(op.br(0));
+  e(op.end, op.end);
+  e(op.get(i), op.i32(4), op.add, op.set(i));
+  e(op.br(0));
+  e(op.end, op.end);
+  e(op.end); // function end
+  const locals = vec([
+    [...uleb(8), I32],
+    [...uleb(11), V128],
+  ]);
+  const body = [...locals, ...code];
+  const bytes = [
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, vec([[0x60, ...vec(new Array(7).fill([I32])), 0x00]])),
+    ...section(2, vec([[...str('env'), ...str('mem'), 0x02, 0x00, 0x01]])),
+    ...section(3, vec([[0x00]])),
+    ...section(7, vec([[...str('gemm'), 0x00, 0x00]])),
+    ...section(10, vec([[...uleb(body.length), ...body]])),
+  ];
+  return Uint8Array.from(bytes);
+}
+
+type GemmFn = (a: number, b: number, c: number, M: number, P: number, N: number, acc: number) => void;
+
+/** The instantiated kernel and its memory; null where WebAssembly SIMD is unavailable. */
+export interface WasmGemm {
+  memory: WebAssembly.Memory;
+  gemm: GemmFn;
+  /** A float32 view of the whole memory (refreshed after growth). */
+  f32: Float32Array;
+  /** Make sure `floats` float32 values fit; returns the (possibly new) view. */
+  reserve(floats: number): Float32Array;
+}
+
+let cached: WasmGemm | null | undefined;
+
+export function wasmGemm(): WasmGemm | null {
+  if (cached !== undefined) return cached;
+  try {
+    const memory = new WebAssembly.Memory({ initial: 16 });
+    const mod = new WebAssembly.Module(gemmModuleBytes());
+    const inst = new WebAssembly.Instance(mod, { env: { mem: memory } });
+    const w: WasmGemm = {
+      memory,
+      gemm: inst.exports.gemm as GemmFn,
+      f32: new Float32Array(memory.buffer),
+      reserve(floats: number): Float32Array {
+        const need = floats * 4;
+        if (need > memory.buffer.byteLength) {
+          memory.grow(Math.ceil((need - memory.buffer.byteLength) / 65536));
+          w.f32 = new Float32Array(memory.buffer);
+        } else if (w.f32.buffer !== memory.buffer) w.f32 = new Float32Array(memory.buffer);
+        return w.f32;
+      },
+    };
+    cached = w;
+  } catch {
+    cached = null;
+  }
+  return cached;
+}
