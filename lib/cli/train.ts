@@ -13,7 +13,7 @@ import { HttpJudge } from '../rewards/llm_judge.js';
 import { parseCurriculum } from '../train/curriculum.js';
 import { loadTeacher, trainTeacher } from '../train/distill.js';
 import { parseMixture } from '../train/mixture.js';
-import type { Policy } from '../train/policy.js';
+import { ENGINES, resolveEngine, setDefaultEngine, type EngineChoice, type Policy } from '../train/policy.js';
 import { DEFAULT_RETROSPECTIVE } from '../train/retrospective.js';
 import { evaluate, getRecipe, heldOutFor, maxContextLen, trainAsync, TRAIN_RECIPES, type TrainConfig } from '../train/trainer.js';
 import { EXIT_BAD_INPUT, EXIT_OK, Progress, UsageError } from './io.js';
@@ -36,6 +36,8 @@ scored by the real rewards, with dynamic sampling, Adam and verl-layout checkpoi
                           note; a run directory with history but no checkpoint is refused, exit 2).
                           One writer per --out: a second one exits 2 naming the holder's pid and host
   --backend auto|wasm|cpu tfjs backend (default auto)
+  --engine auto|js|tfjs   policy engine (docs/engine.md): js = the fast fused-kernel engine with a KV cache;
+                          tfjs = the reference tfjs ops; auto (default) = tfjs on native TensorFlow, else js
   --lr-warmup-steps N     linear lr warm-up from 0 over N steps, then constant (Megatron's; default: recipe's)
   --weight-decay X        decoupled weight decay on ≥2-D weights (default: recipe's)
  Methods (docs/methods.md):
@@ -88,6 +90,7 @@ export async function runTrain(argv: string[]): Promise<number> {
       out: { type: 'string' },
       resume: { type: 'string', default: 'auto' },
       backend: { type: 'string', default: 'auto' },
+      engine: { type: 'string', default: 'auto' },
       json: { type: 'boolean', default: false },
       'lr-warmup-steps': { type: 'string' },
       'weight-decay': { type: 'string' },
@@ -115,6 +118,7 @@ export async function runTrain(argv: string[]): Promise<number> {
   if (!listAdvEstimators().includes(values.estimator)) throw new UsageError(`unknown estimator '${values.estimator}' (known: ${listAdvEstimators().join(', ')})`);
   if (values.resume !== 'auto' && values.resume !== 'disable') throw new UsageError(`--resume must be auto or disable, got '${values.resume}'`);
   if (!['auto', 'wasm', 'cpu', 'tensorflow'].includes(values.backend)) throw new UsageError(`--backend must be auto, wasm or cpu, got '${values.backend}'`);
+  if (!ENGINES.includes(values.engine as EngineChoice)) throw new UsageError(`--engine must be ${ENGINES.join(', ')}, got '${values.engine}'`);
   let alpha: number | undefined;
   if (values['difficulty-alpha'] !== undefined) {
     alpha = Number(values['difficulty-alpha']);
@@ -155,7 +159,9 @@ export async function runTrain(argv: string[]): Promise<number> {
     judge = usage(() => new HttpJudge({ baseUrl: values['judge-url'] as string, model: values['judge-model'], timeoutMs }));
   }
   const backend = await selectBackend(values.backend as BackendName);
-  if (!values.json) process.stderr.write(`golongrl train: backend ${backend.name} (${backend.reason})\n`);
+  setDefaultEngine(values.engine as EngineChoice);
+  const engine = resolveEngine(values.engine as EngineChoice);
+  if (!values.json) process.stderr.write(`golongrl train: backend ${backend.name} (${backend.reason}), engine ${engine}\n`);
   let teacher: Policy | null = null;
   if (values['distill-teacher'] !== undefined) {
     teacher = loadTeacher(values['distill-teacher']);
@@ -208,6 +214,7 @@ export async function runTrain(argv: string[]): Promise<number> {
     recipe: config.recipe,
     estimator: config.estimator,
     backend: backend.name,
+    engine,
     seed,
     out: config.outDir,
     start_step: result.startStep,
@@ -228,7 +235,7 @@ export async function runTrain(argv: string[]): Promise<number> {
     return EXIT_OK;
   }
   const o: string[] = [];
-  o.push(`golongrl train — recipe ${config.recipe}, estimator ${config.estimator}, seed ${seed}, backend ${backend.name} (SYNTHETIC tasks)`);
+  o.push(`golongrl train — recipe ${config.recipe}, estimator ${config.estimator}, seed ${seed}, backend ${backend.name}, engine ${engine} (SYNTHETIC tasks)`);
   o.push(`steps ${result.startStep + 1}..${result.finalStep} run in ${result.seconds.toFixed(1)} s (${summary.parameters} parameters)`);
   if (result.history.length > 0)
     o.push(`last step: score mean ${(last['critic/score/mean'] ?? 0).toFixed(3)}, pg_loss ${(last['actor/pg_loss'] ?? 0).toFixed(4)}, grad_norm ${(last['actor/grad_norm'] ?? 0).toFixed(3)}, gen batches ${last['train/num_gen_batches']}`);
