@@ -8,6 +8,7 @@
  */
 import type * as PlotTypes from '@observablehq/plot';
 import { Plot } from './plot_runtime.cjs';
+import { textWidth } from './figure.js';
 
 /** A column of a row: a property name, or a function of the row. */
 export type Field<T> = (keyof T & string) | ((d: T, i: number) => unknown);
@@ -87,4 +88,38 @@ export const range = (n: number) => Array.from({ length: n }, (_, i) => i);
  */
 export function xTickCount(panelWidth: number): number {
   return Math.max(3, Math.round(panelWidth / 60));
+}
+
+/**
+ * Fit a panel title into `width` px (bold DejaVu Sans): the font shrinks from `size` to `minSize`;
+ * if still too wide the title wraps after '/' (metric keys are paths) onto at most `maxLines` lines;
+ * a line still too wide is shortened in the middle with '…' (so both ends of a key stay readable).
+ */
+export function fitTitle(title: string, width: number, opts: { size?: number; minSize?: number; maxLines?: number } = {}): { lines: string[]; fontSize: number } {
+  const size = opts.size ?? 12;
+  const minSize = opts.minSize ?? 9;
+  const maxLines = opts.maxLines ?? 2;
+  const w = (s: string, fs: number) => textWidth(s, fs) * 1.08; // bold is ~8% wider
+  for (let fs = size; fs >= minSize; fs--) if (w(title, fs) <= width) return { lines: [title], fontSize: fs };
+  const fs = minSize;
+  const parts = title.split(/(?<=\/)/);
+  const lines: string[] = [];
+  let cur = '';
+  for (const p of parts) {
+    if (cur && w(cur + p, fs) > width && lines.length < maxLines - 1) {
+      lines.push(cur);
+      cur = p;
+    } else cur += p;
+  }
+  lines.push(cur);
+  return { lines: lines.map((l) => (w(l, fs) <= width ? l : middleEllipsis(l, (s) => w(s, fs) <= width))), fontSize: fs };
+}
+
+function middleEllipsis(s: string, fits: (s: string) => boolean): string {
+  for (let keep = s.length - 1; keep > 1; keep--) {
+    const head = Math.ceil(keep / 2);
+    const t = `${s.slice(0, head)}\u2026${s.slice(s.length - (keep - head))}`;
+    if (fits(t)) return t;
+  }
+  return '\u2026';
 }

@@ -33,7 +33,7 @@ describe('verl console log', () => {
     expect(Number.isNaN(r.steps[3]!.data['actor/pg_clipfrac_lower'])).toBe(true);
   });
   it('reports the torn last line (killed mid-write) with its line number and key, keeping the rest', () => {
-    expect(r.issues).toEqual([{ line: 12, key: 'actor/lr', text: '', reason: 'value is not a Python real-number repr' }]);
+    expect(r.issues).toEqual([{ line: 12, key: 'actor/lr', text: '', kind: 'unparseable', reason: 'value is not a Python real-number repr' }]);
     expect(Object.keys(r.steps[6]!.data)).toHaveLength(6);
   });
   it('NumPy ≥ 2 reprs, ANSI colours, scientific notation, negative and unparseable values', () => {
@@ -50,7 +50,7 @@ describe('verl console log', () => {
       [11, {}],
       [12, { a: 0.75 }],
     ]);
-    expect(p.issues).toEqual([{ line: 1, key: 'f', text: '(1+2j)', reason: 'value is not a Python real-number repr' }]);
+    expect(p.issues).toEqual([{ line: 1, key: 'f', text: '(1+2j)', kind: 'unparseable', reason: 'value is not a Python real-number repr' }]);
     expect(p.noiseLines).toBe(3);
   });
   it('parsePythonNumber', () => {
@@ -95,7 +95,7 @@ describe('metrics JSONL', () => {
   });
   it('non-numeric values are skipped and reported; a repeated step keeps its last value', () => {
     const r = parseMetricsJsonl('{"step":1,"data":{"a":1,"s":"x","b":true}}\n{"step":1,"data":{"a":2}}\n');
-    expect(r.issues).toEqual([{ line: 1, key: 's', reason: 'non-numeric value "x" skipped' }]);
+    expect(r.issues).toEqual([{ line: 1, key: 's', kind: 'unparseable', reason: 'non-numeric value "x" skipped' }]);
     expect(r.steps[0]!.data).toEqual({ a: 1, b: 1 });
     const p = join(dir, 'dup.jsonl');
     writeFileSync(p, '{"step":1,"data":{"a":1}}\n{"step":2,"data":{"a":5}}\n{"step":2,"data":{"a":6}}\n');
