@@ -144,11 +144,3 @@ export const DROPPED_KEYS: readonly { reference: string; reason: string }[] = [
   },
   { reference: '++reward_model.compute_in_agent_loop', reason: 'dead for the same reason as ++reward_model.enable_reward_workers' },
 ];
-
-/** The stale-key note for a key (with or without its '+'), for validator hints. */
-export function staleHint(key: string): string | undefined {
-  const k = key.replace(/^\+\+?/, '');
-  const s = STALE_KEYS.find((e) => e.reference.replace(/^\+\+?/, '') === k);
-  if (!s) return undefined;
-  return s.became.length ? `${s.action === 'unplus' ? 'exists now, drop the "+"' : `became ${s.became.join(', ')}`} (${s.reason})` : `removed (${s.reason})`;
-}

@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { listChains, type ChainRecord } from '../cluster/chain.js';
 import { attachJob, listJobs, pollStates, type JobHandle } from '../cluster/jobs.js';
 import { sanitizeJobName } from '../cluster/shell.js';
+import { knownSecretValues, readEnvFile, redact, SecretError } from '../cluster/secrets.js';
 import { assertJobId } from '../cluster/store.js';
 import { isTerminal } from '../cluster/types.js';
 import { EXIT_OK, LineWriter, UsageError } from './io.js';
@@ -20,9 +21,12 @@ The state of one job, or of every job not yet finished (one batched query per ba
 States: PENDING RUNNING COMPLETING COMPLETED FAILED CANCELLED TIMEOUT PREEMPTED REQUEUED NODE_FAIL
 OUT_OF_MEMORY UNKNOWN (docs/cluster.md maps each backend's states onto these).
 ${COMMON}`;
-export const LOGS_HELP = `golongrl logs ID [--follow] [--stream stdout|stderr] [--json]
+export const LOGS_HELP = `golongrl logs ID [--follow] [--stream stdout|stderr] [--env-file FILE] [--json]
 
 Print a job's log lines; --follow keeps printing until the job ends (Ctrl-C stops following).
+Known secret values are printed as *** : the job's declared secrets and every credential-looking variable
+(…_API_KEY, …_TOKEN, …_SECRET, …_PASSWORD, WANDB_API_KEY, HF_TOKEN …) of this shell, and the values in
+--env-file FILE (the secrets file the job was submitted with).
 ${COMMON}`;
 export const CANCEL_HELP = `golongrl cancel ID [--json]
 
@@ -48,7 +52,7 @@ function jobsOpts(v: { 'jobs-dir'?: string | boolean }) {
 }
 
 function row(j: JobHandle) {
-  return { id: j.id, backend: j.backend, backend_id: j.backendId, state: j.lastState, name: j.name, recipe: j.record.recipe ?? null, submitted_at: j.record.submittedAt, state_at: j.record.lastStateAt, stdout: j.paths.stdout };
+  return { id: j.id, backend: j.backend, backend_id: j.backendId, state: j.lastState, name: j.name, recipe: j.record.recipe ?? null, submitted_at: j.record.submittedAt, state_at: j.record.lastStateAt, stdout: j.paths.stdout, ...(j.record.error ? { error: j.record.error } : {}) };
 }
 
 function chainTable(chains: readonly ChainRecord[]): string {
@@ -60,7 +64,7 @@ function chainTable(chains: readonly ChainRecord[]): string {
 
 function table(jobs: JobHandle[]): string {
   if (jobs.length === 0) return '(no jobs)';
-  const rows = jobs.map((j) => [j.id, j.backend, j.backendId, j.lastState, j.record.recipe ?? '-', sanitizeJobName(j.name)]);
+  const rows = jobs.map((j) => [j.id, j.backend, j.backendId || '-', j.lastState, j.record.recipe ?? '-', sanitizeJobName(j.name) + (j.record.error ? `  [not submitted: ${sanitizeJobName(j.record.error)}]` : '')]);
   const head = ['ID', 'BACKEND', 'BACKEND_ID', 'STATE', 'RECIPE', 'NAME'];
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   return [head, ...rows].map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(w[i]))).join('  ')).join('\n');
@@ -90,7 +94,7 @@ export async function runStatus(argv: string[]): Promise<number> {
     process.stdout.write(JSON.stringify(positionals.length === 1 ? row(jobs[0]) : jobs.map(row)) + '\n');
   } else if (positionals.length === 1) {
     const r = row(jobs[0]);
-    process.stdout.write(`${r.id}  ${r.state}\n  backend ${r.backend} (${r.backend_id})\n  name    ${sanitizeJobName(r.name)}\n  recipe  ${r.recipe ?? '-'}\n  submitted ${r.submitted_at}; state seen ${r.state_at}\n  logs    ${r.stdout}\n`);
+    process.stdout.write(`${r.id}  ${r.state}\n  backend ${r.backend} (${r.backend_id || 'never submitted'})\n  name    ${sanitizeJobName(r.name)}\n  recipe  ${r.recipe ?? '-'}\n  submitted ${r.submitted_at}; state seen ${r.state_at}\n  logs    ${r.stdout}\n${r.error ? `  error   ${r.error}\n` : ''}`);
   } else {
     process.stdout.write((jobs.length ? table(jobs) : '(no unfinished jobs; golongrl list shows all)') + '\n');
   }
@@ -107,19 +111,30 @@ export async function runLogs(argv: string[]): Promise<number> {
       help: { type: 'boolean', short: 'h' },
       follow: { type: 'boolean', default: false },
       stream: { type: 'string', default: 'stdout' },
+      'env-file': { type: 'string' },
     },
   });
   if (values.help) return (process.stdout.write(LOGS_HELP + '\n'), EXIT_OK);
   const stream = values.stream;
   if (stream !== 'stdout' && stream !== 'stderr') throw new UsageError(`--stream must be stdout or stderr, got '${String(stream)}'`);
   const job = attachJob(oneId(positionals, 'logs'), jobsOpts(values));
+  let fileSecrets: Record<string, string> = {};
+  try {
+    if (values['env-file'] !== undefined) fileSecrets = readEnvFile(values['env-file']);
+  } catch (e) {
+    if (e instanceof SecretError) throw new UsageError(e.message);
+    throw e;
+  }
+  const secrets = knownSecretValues(job.record.spec.secretEnv ?? [], process.env, fileSecrets);
+  const clean = (line: string) => (secrets.length ? redact(line, secrets) : line);
   const ac = new AbortController();
   const stop = () => ac.abort();
   process.once('SIGINT', stop);
   const w = new LineWriter();
   try {
     for await (const line of job.logs({ follow: values.follow, stream, signal: ac.signal })) {
-      await w.line(values.json ? JSON.stringify({ id: job.id, stream, line }) : line);
+      const l = clean(line);
+      await w.line(values.json ? JSON.stringify({ id: job.id, stream, line: l }) : l);
       if (values.follow) await w.flush();
     }
   } finally {

@@ -14,6 +14,7 @@ import { CURVES_HELP, runCurves } from './curves.js';
 import { runEval, EVAL_HELP } from './eval.js';
 import { runResults, RESULTS_HELP } from './results.js';
 import { runSubmit, SUBMIT_HELP } from './submit.js';
+import { RECIPES_HELP, runRecipes } from './recipes.js';
 import { CANCEL_HELP, LIST_HELP, LOGS_HELP, runCancel, runList, runLogs, runStatus, STATUS_HELP } from './jobs.js';
 import { InputError } from '../util/jsonl.js';
 
@@ -28,6 +29,7 @@ export const VERBS: Record<string, Verb> = {
   train: { run: runTrain, help: TRAIN_HELP, summary: 'train the tiny tfjs policy with GRPO on the synthetic suite (metrics, checkpoints, resume)' },
   compare: { run: runCompare, help: COMPARE_HELP, summary: 'the main job: GRPO vs TMN-Reweight over seeds, held-out eval, HTML/PNG/CSV report (npm start)' },
   lab: { run: runLab, help: LAB_HELP, summary: 'start Jupyter with the repo-local TypeScript kernel (npm run lab)' },
+  recipes: { run: runRecipes, help: RECIPES_HELP, summary: 'the cluster recipes (YAML files in cluster/recipes/), each validated' },
   submit: { run: runSubmit, help: SUBMIT_HELP, summary: 'submit a cluster recipe as a job (local | slurm | ray | skypilot), or --dry-run it' },
   status: { run: runStatus, help: STATUS_HELP, summary: 'state of one job, or of every unfinished job (batched backend query)' },
   logs: { run: runLogs, help: LOGS_HELP, summary: "print a job's log lines (--follow until it ends)" },

@@ -9,6 +9,8 @@ export interface ExecResult {
   stdout: string;
   stderr: string;
   exitCode: number;
+  /** The program could not be started because it is not on PATH (exit code 127, as a shell reports it). */
+  notFound?: boolean;
 }
 
 export async function run(
@@ -24,9 +26,13 @@ export async function run(
       timeout: opts.timeoutMs ?? 120_000,
       stdin: 'ignore',
     });
-    return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode ?? 1 };
+    const code = (r as unknown as { code?: string }).code;
+    if (code === 'ENOENT') return { stdout: '', stderr: `${file}: command not found`, exitCode: 127, notFound: true };
+    if (r.exitCode === undefined) return { stdout: r.stdout ?? '', stderr: (r as unknown as { shortMessage?: string }).shortMessage ?? `${file} could not be run`, exitCode: 126 };
+    return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode };
   } catch (e) {
     // spawn failures (ENOENT) are reported as results, with the reason on stderr
-    return { stdout: '', stderr: (e as Error).message, exitCode: 127 };
+    const notFound = (e as NodeJS.ErrnoException).code === 'ENOENT';
+    return { stdout: '', stderr: notFound ? `${file}: command not found` : (e as Error).message, exitCode: 127, ...(notFound ? { notFound } : {}) };
   }
 }

@@ -139,7 +139,8 @@ export class JobHandle implements Job {
         if (pending !== '') yield pending;
         return;
       }
-      delay = chunk.text === '' ? Math.min(delay * 2, 5000) : 250;
+      const cap = opts.maxDelayMs ?? 5000;
+      delay = chunk.text === '' ? Math.min(delay * 2, cap) : Math.min(250, cap);
       await sleep(delay, opts.signal);
     }
   }
@@ -181,6 +182,9 @@ export async function pollStates(jobs: readonly Job[]): Promise<Map<string, JobS
   }
   return out;
 }
+
+/** The poll cap for waits on local jobs only (their state is read from files, no scheduler is asked). */
+export const LOCAL_MAX_DELAY_MS = 1000;
 
 /** submitit's InfoWatcher: every waiting job polled together, delays 0, d, 2d, 4d … capped. */
 export class JobWatcher {
@@ -227,7 +231,9 @@ export class JobWatcher {
     this.running = true;
     try {
       while (this.waiting.size > 0) {
-        await sleep(this.delayFor(this.polls));
+        // A local job's state is a file read, not a scheduler query: look at least every second.
+        const allLocal = [...this.waiting.values()].every((w) => w.job.backend === 'local');
+        await sleep(allLocal ? Math.min(this.delayFor(this.polls), LOCAL_MAX_DELAY_MS) : this.delayFor(this.polls));
         this.polls++;
         const entries = [...this.waiting.values()];
         const states = await pollStates(entries.map((e) => e.job)).catch(() => new Map<string, JobState>());
@@ -264,7 +270,19 @@ export async function submitJob(spec: JobSpec, backend: BackendKind, opts: Submi
   const secrets = opts.dryRun ? {} : loadSecretEnv(spec.secretEnv, opts.envFile !== undefined ? { envFile: opts.envFile } : {});
   const now = new Date().toISOString();
   const stored: JobSpec = JSON.parse(JSON.stringify({ ...spec, secretEnv: [...spec.secretEnv] }));
-  const res = await driver.submit(spec, { id, paths, secrets, dryRun: opts.dryRun === true, options: opts.backend ?? {}, cwd: opts.cwd ?? process.cwd() });
+  let res;
+  try {
+    res = await driver.submit(spec, { id, paths, secrets, dryRun: opts.dryRun === true, options: opts.backend ?? {}, cwd: opts.cwd ?? process.cwd() });
+  } catch (e) {
+    // Never an orphan folder: the record says FAILED and why, so `list`/`status` show it.
+    const reason = e instanceof Error ? e.message : String(e);
+    writeRecord({
+      version: 1, id, backend, backendId: '', name: spec.name, ...(spec.recipe ? { recipe: spec.recipe } : {}), submittedAt: now, spec: stored,
+      paths, info: {}, lastState: 'FAILED', lastStateAt: new Date().toISOString(), ...(opts.dryRun ? { dryRun: true } : {}), error: reason,
+    });
+    if (e instanceof Error) (e as Error & { jobId?: string }).jobId = id;
+    throw e;
+  }
   const rec: JobRecord = {
     version: 1,
     id,

@@ -23,8 +23,13 @@ export interface ClusterRecipe {
   experimentName: string;
 
   paths: {
-    /** Checkout of the GoLongRL verl fork; the job runs in `<verlDir>` (the reference runs from Train/verl). */
-    verlDir: string;
+    /**
+     * Checkout of the GoLongRL verl fork's `Train/verl`; the job runs there. No default (a guess would send
+     * a job to a directory that does not exist): set by `--verl-dir`, the recipe's `verl_dir` or
+     * $GOLONGRL_VERL_DIR (lib/cluster/preflight.ts `resolveVerlDir`). Unset: the dry run says so and a real
+     * verl submit stops with exit 2.
+     */
+    verlDir?: string;
     /** actor_rollout_ref.model.path (reference default '/path/to/Qwen3-4B'). */
     model: string;
     /** data.train_files / data.val_files (jsonl). */
@@ -198,8 +203,30 @@ export interface ClusterRecipe {
     nodes: number;
     gpusPerNode: number;
     cpusPerTask?: number;
+    /** Scheduler settings (Slurm `#SBATCH --time/--partition/--account/--qos/--gres/--mem`). */
     timeLimit?: string;
+    partition?: string;
+    account?: string;
+    qos?: string;
+    /** e.g. 'gpu:8'; when set, the sbatch script asks `--gres` instead of `--gpus-per-node`. */
+    gres?: string;
+    memory?: string;
   };
+
+  /**
+   * Shell lines run on every node before Ray starts (module load, conda/venv activation); Slurm and
+   * SkyPilot run them, the local backend does not (docs/cluster.md). The user's own commands, run as written.
+   */
+  setup?: readonly string[];
+
+  /** Extra Hydra overrides carried by the recipe (YAML `overrides:`), validated like `--override`. */
+  overrides?: readonly string[];
+
+  /**
+   * `golongrl_ids`: verl scores with GoLongRL's reward through `custom_reward_function.path` =
+   * cluster/reward/golongrl_reward.py and `.name=compute_score` (lib/cluster/render.ts).
+   */
+  customReward?: 'golongrl_ids';
 
   env: {
     /** Non-secret Ray runtime env vars (+ray_kwargs.ray_init.runtime_env.env_vars.*; also the job's env). */

@@ -18,10 +18,11 @@
  * following the stale-key map (cluster/verl_schema/stale_keys.ts).
  */
 import { REFERENCE_SCRIPTS } from '../../cluster/recipes/reference.js';
-import { DROPPED_KEYS, MOVED_KEYS, STALE_KEYS, staleHint } from '../../cluster/verl_schema/stale_keys.js';
+import { DROPPED_KEYS, MOVED_KEYS, STALE_KEYS } from '../../cluster/verl_schema/stale_keys.js';
 import { recipeSecretNames, type ClusterRecipe } from './recipe.js';
 import type { JobSpec } from './types.js';
-import { loadVerlSchema, parseOverride, SchemaValidationError, validateOverrides, type VerlSchema } from './verl_schema.js';
+import { loadVerlSchema, parseOverride, schemaPath, SchemaValidationError, staleHint, validateOverrides, type VerlSchema } from './verl_schema.js';
+import { dirname, resolve } from 'node:path';
 
 export type PayloadMode = 'verl' | 'local-trainer';
 
@@ -37,7 +38,26 @@ export interface RenderOptions {
   overrides?: readonly string[];
   /** Schema to validate against (default: cluster/verl_schema/keys.json). */
   schema?: VerlSchema;
+  /** `custom_reward: golongrl_ids`: the reward file's path (default: `golongrlRewardFile()`). */
+  customRewardPath?: string;
 }
+
+/**
+ * cluster/reward/golongrl_reward.py of this checkout, as an absolute path: what `custom_reward:
+ * golongrl_ids` renders into `custom_reward_function.path`. It does not depend on the verl checkout; the
+ * job reaches it where the checkout is shared with the nodes (docs/cluster.md).
+ */
+export function golongrlRewardFile(): string {
+  return resolve(dirname(schemaPath()), '..', 'reward', 'golongrl_reward.py');
+}
+
+/** The overrides `custom_reward: golongrl_ids` adds (keys checked against the schema like all others). */
+export function customRewardOverrides(path: string): string[] {
+  return [`custom_reward_function.path=${renderValue(path)}`, 'custom_reward_function.name=compute_score'];
+}
+
+/** What the dry run says when no verl checkout directory is set. */
+export const VERL_DIR_UNSET = 'NOT SET: pass --verl-dir DIR, set verl_dir in the recipe or $GOLONGRL_VERL_DIR';
 
 export const VERL_ENTRYPOINT: readonly string[] = Object.freeze(['python3', '-m', 'recipe.dapo.main_dapo', '--config-name=dapo_megatron_trainer']);
 
@@ -244,16 +264,25 @@ export function renderOverrides(recipe: ClusterRecipe, opts: RenderOptions = {})
     const slot = schema.get(o.key);
     return `${o.prefix}${o.key}=${renderValue(o.value, slot?.type === 'float')}`;
   });
-  const user = opts.overrides ?? [];
-  const userKeys = new Set<string>();
-  for (const u of user) {
+  // Later wins for the same key: recipe fields < custom reward < the recipe's `overrides:` < --override.
+  const keyOf = (u: string) => {
     try {
-      userKeys.add(parseOverride(u).key);
+      return parseOverride(u).key;
     } catch {
-      /* reported by validateOverrides below */
+      return undefined; // reported by validateOverrides below
     }
+  };
+  const layers: (readonly string[])[] = [
+    rendered,
+    recipe.customReward === 'golongrl_ids' ? customRewardOverrides(opts.customRewardPath ?? golongrlRewardFile()) : [],
+    recipe.overrides ?? [],
+    opts.overrides ?? [],
+  ];
+  let all: string[] = [];
+  for (const layer of layers) {
+    const keys = new Set(layer.map(keyOf).filter((k) => k !== undefined));
+    all = [...all.filter((s) => !keys.has(keyOf(s))), ...layer];
   }
-  const all = [...rendered.filter((s) => !userKeys.has(parseOverride(s).key)), ...user];
   const errors = validateOverrides(all, { schema, staleHint });
   if (errors.length) throw new SchemaValidationError(errors, schema.commit);
   return all;
@@ -289,12 +318,19 @@ export function localTrainerGaps(r: ClusterRecipe): string[] {
 
 export function recipeToJobSpec(recipe: ClusterRecipe, opts: RenderOptions = {}): JobSpec {
   const payload = opts.payload ?? 'verl';
+  const rr = recipe.resources;
   const resources = {
-    nodes: opts.nodes ?? recipe.resources.nodes,
-    gpusPerNode: opts.gpusPerNode ?? recipe.resources.gpusPerNode,
-    ...(recipe.resources.cpusPerTask !== undefined ? { cpusPerTask: recipe.resources.cpusPerTask } : {}),
-    ...(recipe.resources.timeLimit !== undefined ? { timeLimit: recipe.resources.timeLimit } : {}),
+    nodes: opts.nodes ?? rr.nodes,
+    gpusPerNode: opts.gpusPerNode ?? rr.gpusPerNode,
+    ...(rr.cpusPerTask !== undefined ? { cpusPerTask: rr.cpusPerTask } : {}),
+    ...(rr.timeLimit !== undefined ? { timeLimit: rr.timeLimit } : {}),
+    ...(rr.partition !== undefined ? { partition: rr.partition } : {}),
+    ...(rr.account !== undefined ? { account: rr.account } : {}),
+    ...(rr.qos !== undefined ? { qos: rr.qos } : {}),
+    ...(rr.gres !== undefined ? { gres: rr.gres } : {}),
+    ...(rr.memory !== undefined ? { memory: rr.memory } : {}),
   };
+  const setup = recipe.setup && recipe.setup.length > 0 ? { setup: [...recipe.setup] } : {};
   if (payload === 'local-trainer') {
     return {
       name: recipe.experimentName,
@@ -303,16 +339,18 @@ export function recipeToJobSpec(recipe: ClusterRecipe, opts: RenderOptions = {})
       env: {},
       secretEnv: [],
       recipe: recipe.name,
+      ...setup,
     };
   }
   if (payload !== 'verl') throw new Error(`unknown payload '${payload as string}' (known: verl, local-trainer)`);
   return {
     name: recipe.experimentName,
-    payload: { kind: 'verl', entrypoint: [...VERL_ENTRYPOINT], overrides: renderOverrides(recipe, opts), workdir: recipe.paths.verlDir },
+    payload: { kind: 'verl', entrypoint: [...VERL_ENTRYPOINT], overrides: renderOverrides(recipe, opts), ...(recipe.paths.verlDir !== undefined ? { workdir: recipe.paths.verlDir } : {}) },
     resources,
     env: { ...recipe.env.processEnv, ...recipe.env.rayEnvVars },
     secretEnv: recipeSecretNames(recipe),
     recipe: recipe.name,
+    ...setup,
   };
 }
 
@@ -327,6 +365,20 @@ export function renderDryRun(recipe: ClusterRecipe, opts: RenderOptions = {}): s
   L.push(`recipe ${recipe.name} — ${recipe.description}`);
   if (ref) L.push(`reference: ${ref.source} (xiaoxuanNLP/GoLongRL@${ref.commit.slice(0, 12)})`);
   L.push(`resources: ${spec.resources.nodes} node(s) × ${spec.resources.gpusPerNode} GPU(s)`);
+  const sr = spec.resources;
+  const sched = (
+    [
+      ['partition', sr.partition],
+      ['account', sr.account],
+      ['time', sr.timeLimit],
+      ['qos', sr.qos],
+      ['gres', sr.gres],
+      ['cpus-per-task', sr.cpusPerTask],
+      ['mem', sr.memory],
+    ] as const
+  ).filter(([, v]) => v !== undefined);
+  if (sched.length) L.push(`scheduler: ${sched.map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  if (spec.setup?.length) L.push(`setup (run on every node before Ray/the payload starts): ${spec.setup.join(' ; ')}`);
   if (spec.payload.kind === 'command') {
     L.push(`payload: local-trainer (stands in for verl where there are no GPUs; recipe '${spec.payload.argv[4]}' ${opts.trainerSteps !== undefined && opts.trainerSteps <= LOCAL_TINY_MAX_STEPS ? `because --steps ≤ ${LOCAL_TINY_MAX_STEPS}` : ''})`.replace(' )', ')'));
     L.push(`command: ${spec.payload.argv.map(shellWord).join(' ')}`);
@@ -337,11 +389,12 @@ export function renderDryRun(recipe: ClusterRecipe, opts: RenderOptions = {}): s
     return L.join('\n') + '\n';
   }
   const schema = opts.schema ?? loadVerlSchema();
-  L.push(`payload: verl (workdir ${spec.payload.workdir})`);
+  const wd = spec.payload.workdir ?? VERL_DIR_UNSET;
+  L.push(`payload: verl (workdir ${wd})`);
   L.push(`entrypoint: ${spec.payload.entrypoint.join(' ')}`);
   L.push(`overrides (${spec.payload.overrides.length}, one argv element each):`);
   for (const o of spec.payload.overrides) L.push(`  ${o}`);
-  L.push(`command (shell-quoted, run in ${spec.payload.workdir}): ${[...spec.payload.entrypoint, ...spec.payload.overrides].map(shellWord).join(' ')}`);
+  L.push(`command (shell-quoted, run in ${wd}): ${[...spec.payload.entrypoint, ...spec.payload.overrides].map(shellWord).join(' ')}`);
   L.push(`env (names; non-secret values are in the job spec): ${Object.keys(spec.env).sort().join(', ')}`);
   L.push(
     `secrets (names only; values come from the environment or a mode-0600 env file, never argv/scripts/logs): ${spec.secretEnv.length ? spec.secretEnv.join(', ') : 'none (trainer.logger has no wandb)'}`,

@@ -8,8 +8,12 @@
  * `srun --overlap` on the head. Two departures, both fixes:
  *   - the reference's `nodes_array=("$nodes")` makes ONE array element (so no worker ever starts on a
  *     multi-node job); here `mapfile -t NODES < <(scontrol show hostnames …)` gives one element per node;
- *   - instead of fixed sleeps, the script polls `ray status` until it lists $SLURM_JOB_NUM_NODES nodes
- *     (as the SkyPilot example does), and fails the job if they never all join.
+ *   - instead of fixed sleeps, the script polls the live node count (lib/cluster/ray_wait.ts: `ray status`
+ *     in both its Ray 1.x and 2.x layouts, else `ray.nodes()`) until it reaches $SLURM_JOB_NUM_NODES, and
+ *     fails the job if they never all join.
+ * Environment set-up (`spec.setup`: module load, conda/venv activation) becomes the function
+ * `golongrl_setup`, run in the batch shell and — exported — again in every `srun` task before Ray or the
+ * payload starts, so each node runs it. The lines are the user's own shell, written as given.
  * `command` payload: `srun` with one task per node (`perNode`) or one task on the first node; argv
  * elements may use `{{node}}`/`{{rank}}` (lib/cluster/shell.ts).
  *
@@ -22,8 +26,11 @@
  * backends/slurm.ts), never into this file. Every user string that must be in the script (argv, overrides,
  * workdir, non-secret env values) is single-quoted; env names are checked; resource strings are checked
  * against a strict pattern. Secrets are never written here: they reach the job through the environment of
- * the sbatch process (`--export=ALL`).
+ * the sbatch process, which runs with the allow-listed environment and `--export=<those names>`
+ * (backends/slurm.ts); the script sets SLURM_EXPORT_ENV=ALL so its srun steps inherit the batch shell's
+ * environment (including the spec's non-secret env exported below).
  */
+import { RAY_ALIVE_NODES_FN } from './ray_wait.js';
 import { assertEnvName, shJoin, shQuote, taskWrapper, usesPlaceholders } from './shell.js';
 import type { JobSpec } from './types.js';
 
@@ -60,18 +67,24 @@ export function renderSbatch(spec: JobSpec, opts: SbatchOptions = {}): string {
   L.push('# sbatch as arguments / environment, never written here.');
   L.push(`#SBATCH --nodes=${nodes}`);
   L.push('#SBATCH --ntasks-per-node=1');
-  if (gpus > 0) L.push(`#SBATCH --gpus-per-node=${gpus}`);
+  if (r.gres !== undefined) L.push(`#SBATCH --gres=${checkStr(r.gres, 'gres')}`);
+  else if (gpus > 0) L.push(`#SBATCH --gpus-per-node=${gpus}`);
   if (r.cpusPerTask !== undefined) L.push(`#SBATCH --cpus-per-task=${checkInt(r.cpusPerTask, 'cpusPerTask', 1)}`);
   if (r.memory !== undefined) L.push(`#SBATCH --mem=${checkStr(r.memory, 'memory')}`);
   if (r.timeLimit !== undefined) L.push(`#SBATCH --time=${checkStr(r.timeLimit, 'timeLimit')}`);
   if (r.partition !== undefined) L.push(`#SBATCH --partition=${checkStr(r.partition, 'partition')}`);
   if (r.account !== undefined) L.push(`#SBATCH --account=${checkStr(r.account, 'account')}`);
+  if (r.qos !== undefined) L.push(`#SBATCH --qos=${checkStr(r.qos, 'qos')}`);
   L.push('#SBATCH --requeue');
   L.push(`#SBATCH --signal=B:USR1@${lead}`);
   L.push('#SBATCH --open-mode=append');
   L.push('set -uo pipefail');
+  L.push('# sbatch got --export=<allow-listed names>; srun steps inherit this shell\'s environment instead.');
+  L.push('export SLURM_EXPORT_ENV=ALL');
   L.push('');
   L.push('echo "golongrl: job ${SLURM_JOB_ID} attempt ${SLURM_RESTART_COUNT:-0} on ${SLURM_JOB_NODELIST}"');
+  const setup = spec.setup ?? [];
+  for (const line of setup) if (/[\r\n]/.test(line)) throw new Error(`setup: '${line.replace(/[\r\n]/g, '⏎')}': one shell line per entry (no newlines)`);
   const envKeys = Object.keys(spec.env).sort();
   if (envKeys.length > 0) {
     L.push('# Non-secret environment from the job spec.');
@@ -85,6 +98,15 @@ export function renderSbatch(spec: JobSpec, opts: SbatchOptions = {}): string {
     L.push('# Secrets come from the submitting environment (--export=ALL); only their names are checked here.');
     L.push(`for v in ${spec.secretEnv.join(' ')}; do [ -n "\${!v:-}" ] || { echo "golongrl: secret $v is not set" >&2; exit 2; }; done`);
   }
+  if (setup.length > 0) {
+    L.push('# Environment set-up (recipe setup / --setup): here, and in every srun task before Ray/the payload.');
+    L.push('golongrl_setup() {');
+    for (const line of setup) L.push(`  ${line}`);
+    L.push('}');
+    L.push('export -f golongrl_setup');
+    L.push('golongrl_setup || { echo "golongrl: environment set-up failed" >&2; exit 2; }');
+  }
+  const onNode = (argv: readonly string[]): string => (setup.length > 0 ? shJoin(['bash', '-c', 'golongrl_setup && exec "$@"', 'golongrl-node', ...argv]) : shJoin(argv));
   const workdir = spec.payload.workdir;
   if (workdir !== undefined) L.push(`cd -- ${shQuote(workdir)} || exit 2`);
   L.push('');
@@ -109,17 +131,18 @@ export function renderSbatch(spec: JobSpec, opts: SbatchOptions = {}): string {
     L.push(`RAY_PORT=${rayPort}`);
     L.push('RAY_ADDRESS_HEAD="$HEAD_IP:$RAY_PORT"');
     L.push('echo "golongrl: ray head $HEAD ($RAY_ADDRESS_HEAD), ${#NODES[@]} nodes"');
-    L.push(`srun --nodes=1 --ntasks=1 -w "$HEAD" ray start --head --node-ip-address="$HEAD_IP" --port="$RAY_PORT" --num-cpus="\${SLURM_CPUS_PER_TASK:-1}" --num-gpus=${gpus} --block &`);
+    L.push(`srun --nodes=1 --ntasks=1 -w "$HEAD" ${onNode(['ray', 'start', '--head'])} --node-ip-address="$HEAD_IP" --port="$RAY_PORT" --num-cpus="\${SLURM_CPUS_PER_TASK:-1}" --num-gpus=${gpus} --block &`);
     L.push('PIDS+=($!)');
     L.push('sleep 5');
     L.push('for ((i = 1; i < ${#NODES[@]}; i++)); do');
-    L.push(`  srun --nodes=1 --ntasks=1 -w "\${NODES[$i]}" ray start --address="$RAY_ADDRESS_HEAD" --num-cpus="\${SLURM_CPUS_PER_TASK:-1}" --num-gpus=${gpus} --block &`);
+    L.push(`  srun --nodes=1 --ntasks=1 -w "\${NODES[$i]}" ${onNode(['ray', 'start'])} --address="$RAY_ADDRESS_HEAD" --num-cpus="\${SLURM_CPUS_PER_TASK:-1}" --num-gpus=${gpus} --block &`);
     L.push('  PIDS+=($!)');
     L.push('done');
-    L.push('# Wait until `ray status` lists every node (the batch shell runs on the head node).');
+    L.push(...RAY_ALIVE_NODES_FN);
+    L.push('# Wait until every node has joined (the batch shell runs on the head node).');
     L.push('joined=0');
     L.push(`for ((t = 0; t < ${joinTimeout}; t += 5)); do`);
-    L.push('  joined=$(ray status --address="$RAY_ADDRESS_HEAD" 2>/dev/null | grep -c " node_" || true)');
+    L.push('  joined=$(ray_alive_nodes "$RAY_ADDRESS_HEAD")');
     L.push('  [ "$joined" -ge "$SLURM_JOB_NUM_NODES" ] && break');
     L.push('  sleep 5');
     L.push('done');
@@ -128,7 +151,7 @@ export function renderSbatch(spec: JobSpec, opts: SbatchOptions = {}): string {
     L.push('  exit 1');
     L.push('fi');
     L.push('echo "golongrl: all $joined ray nodes joined; starting the verl driver"');
-    L.push(`srun --overlap --nodes=1 --ntasks=1 -w "$HEAD" ${shJoin([...p.entrypoint, ...p.overrides])} &`);
+    L.push(`srun --overlap --nodes=1 --ntasks=1 -w "$HEAD" ${onNode([...p.entrypoint, ...p.overrides])} &`);
     L.push('DRIVER=$!');
     L.push('PIDS+=($DRIVER)');
   } else {
@@ -137,7 +160,7 @@ export function renderSbatch(spec: JobSpec, opts: SbatchOptions = {}): string {
     const argv = usesPlaceholders(p.argv) ? [...taskWrapper('SLURMD_NODENAME', 'SLURM_PROCID'), ...p.argv] : [...p.argv];
     const where = p.perNode ? '--nodes="$SLURM_JOB_NUM_NODES" --ntasks-per-node=1' : '--nodes=1 --ntasks=1';
     L.push(p.perNode ? '# One task on every allocated node.' : '# One task on the first node.');
-    L.push(`srun ${where} ${shJoin(argv)} &`);
+    L.push(`srun ${where} ${onNode(argv)} &`);
     L.push('DRIVER=$!');
     L.push('PIDS+=($DRIVER)');
   }

@@ -103,7 +103,8 @@ export function assertNoSecrets(artifact: unknown, secrets: Readonly<Record<stri
 
 /**
  * Names that look like credentials: `*_API_KEY`, `*_TOKEN`, `*_SECRET`, `*_PASSWORD` (any case), plus the
- * ones this project knows by name. Used by `jobEnvironment`.
+ * ones this project knows by name. NOT what keeps credentials out of jobs (that is the allow-list below);
+ * used to find values `golongrl logs` should redact.
  */
 export const SECRET_NAME_PATTERN = /(?:^|_)(?:API_?KEY|TOKEN|SECRET|PASSWORD|PASSWD)$/i;
 export const KNOWN_SECRET_NAMES: readonly string[] = ['WANDB_API_KEY', 'GOLONGRL_JUDGE_API_KEY', 'ARK_API_KEY', 'OPENAI_API_KEY', 'HF_TOKEN', 'HUGGING_FACE_HUB_TOKEN'];
@@ -113,27 +114,64 @@ export function looksSecret(name: string): boolean {
 }
 
 /**
- * The environment a job (or the scheduler client that exports its environment to the job, as `sbatch
- * --export=ALL` and `sky launch --secret` do) is started with: the submitting process's environment
- * WITHOUT any credential-looking variable the job did not declare, then the spec's non-secret `env`, then
- * the declared secrets. Least privilege: a judge key in the watcher's shell does not reach a training
- * job that never asked for it. Returns the environment and the names it withheld (for a notice; names only).
+ * The allow-list: what a job inherits from the submitting environment (docs/cluster.md "What a job's
+ * environment holds"). Exact names: the process basics, locale and time zone, Hugging Face cache and
+ * offline switches, Python/conda/module paths and thread counts. Prefixes: locale (`LC_`), GPU and
+ * communication settings (`CUDA_`, `NCCL_`, `NVIDIA_`, `TORCH_`), scheduler and cluster settings (`SLURM_`,
+ * `RAY_`, `SKYPILOT_`) and this project's (`GOLONGRL_`) — a name under a prefix that still looks like a
+ * credential (`SECRETISH`: …KEY, …TOKEN, …SECRET, PASSWORD, CREDENTIAL, AUTH, PRIVATE…) is withheld anyway.
+ * Anything else (AWS_SECRET_ACCESS_KEY, PGPASSWORD, MYSQL_PWD, DOCKER_AUTH_CONFIG, a judge key …) reaches a
+ * job only when the job declares it: in `env` (non-secret) or `secretEnv` (a secret).
+ */
+export const SAFE_ENV_NAMES: readonly string[] = [
+  'PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'LANG', 'LANGUAGE', 'TZ', 'TERM', 'TMPDIR', 'HOSTNAME',
+  'HF_HOME', 'HF_HUB_CACHE', 'HF_DATASETS_CACHE', 'HF_HUB_OFFLINE', 'HF_DATASETS_OFFLINE', 'TRANSFORMERS_CACHE', 'TRANSFORMERS_OFFLINE',
+  'PYTHONPATH', 'PYTHONUNBUFFERED', 'VIRTUAL_ENV', 'CONDA_PREFIX', 'CONDA_DEFAULT_ENV', 'CONDA_EXE', 'LD_LIBRARY_PATH',
+  'MODULEPATH', 'LOADEDMODULES', 'MODULESHOME', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS', 'TOKENIZERS_PARALLELISM',
+];
+export const SAFE_ENV_PREFIXES: readonly string[] = ['LC_', 'CUDA_', 'NCCL_', 'NVIDIA_', 'TORCH_', 'SLURM_', 'RAY_', 'SKYPILOT_', 'GOLONGRL_'];
+/** A credential-looking word (one `_`-separated part) in a name: withheld even under an allowed prefix. */
+export const SECRETISH = /(?:^|_)(?:API_?KEY|APIKEY|KEY|TOKEN|SECRET|PASS|PASSWORD|PASSWD|PWD|CREDENTIALS?|AUTH|PRIVATE|COOKIE|CERT|DSN)(?:_|$)/i;
+
+/** Is `name` in the allow-list (and not credential-looking)? */
+export function safeEnvName(name: string, extra: readonly string[] = []): boolean {
+  if (extra.includes(name) || SAFE_ENV_NAMES.includes(name)) return true; // named one by one
+  return !SECRETISH.test(name) && SAFE_ENV_PREFIXES.some((p) => name.startsWith(p));
+}
+
+/**
+ * The environment a job (or the scheduler client that exports its environment to the job: `sbatch
+ * --export=<these names>`, `sky launch`) is started with: the ALLOW-LISTED part of the submitting process's
+ * environment (`safeEnvName`, plus `extraSafe` names a backend's client needs), then the spec's non-secret
+ * `env`, then the declared secrets. Nothing else: an AWS key or a judge key in the watcher's shell does not
+ * reach a training job that never asked for it. Returns the environment and the names it withheld (names
+ * only, for a notice).
  */
 export function jobEnvironment(
   parent: NodeJS.ProcessEnv,
   declared: readonly string[],
   env: Readonly<Record<string, string>>,
   secrets: Readonly<Record<string, string>>,
+  extraSafe: readonly string[] = [],
 ): { env: NodeJS.ProcessEnv; withheld: string[] } {
   const out: NodeJS.ProcessEnv = {};
   const withheld: string[] = [];
   for (const [k, v] of Object.entries(parent)) {
     if (v === undefined) continue;
-    if (looksSecret(k) && !declared.includes(k)) {
+    if (declared.includes(k)) continue; // a declared secret comes from `secrets` (env or env file), below
+    if (!safeEnvName(k, extraSafe)) {
       withheld.push(k);
       continue;
     }
     out[k] = v;
   }
   return { env: { ...out, ...env, ...secrets }, withheld: withheld.sort() };
+}
+
+/** Known secret values to scrub from printed logs: the declared secrets' and every credential-looking variable's values here. */
+export function knownSecretValues(declared: readonly string[], env: NodeJS.ProcessEnv = process.env, extra: Readonly<Record<string, string>> = {}): string[] {
+  const vals = new Set<string>();
+  for (const [k, v] of Object.entries(env)) if (v && v.length >= 4 && (declared.includes(k) || looksSecret(k))) vals.add(v);
+  for (const v of Object.values(extra)) if (v.length >= 4) vals.add(v);
+  return [...vals];
 }

@@ -35,6 +35,8 @@ export interface JobRecord {
   /** ISO time `lastState` was observed. */
   lastStateAt: string;
   dryRun?: boolean;
+  /** Why the job never started (the scheduler was missing or refused it); `lastState` is then FAILED. */
+  error?: string;
 }
 
 const ID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;

@@ -33,6 +33,9 @@ export interface Resources {
   timeLimit?: string;
   partition?: string;
   account?: string;
+  qos?: string;
+  /** Generic resources, e.g. 'gpu:8' (Slurm `--gres`; replaces `--gpus-per-node` when set). */
+  gres?: string;
   memory?: string;
 }
 
@@ -51,6 +54,11 @@ export interface JobSpec {
   secretEnv: readonly string[];
   /** Where the recipe came from, for `status`/`list` (e.g. 'qwen3-4b-tmn-reweight'). */
   recipe?: string;
+  /**
+   * Environment set-up lines (module load, conda/venv activation) the launch file runs on every node before
+   * Ray or the payload starts (Slurm, SkyPilot). The user's own shell commands, run as written.
+   */
+  setup?: readonly string[];
 }
 
 /** Normalised job states (Slurm's vocabulary; other backends map onto it). */
@@ -90,6 +98,8 @@ export interface LogOptions {
   follow?: boolean;
   stream?: 'stdout' | 'stderr';
   signal?: AbortSignal;
+  /** Longest pause between two looks while following (default 5000 ms; `submit --wait` uses 500). */
+  maxDelayMs?: number;
 }
 
 export interface WaitOptions {

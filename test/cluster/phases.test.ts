@@ -1,5 +1,5 @@
 /**
- * Phased cluster recipes (lib/cluster/phases.ts, cluster/recipes/qwen3_4b_qwenlong_curriculum.ts):
+ * Phased cluster recipes (lib/cluster/phases.ts, cluster/recipes/qwen3-4b-qwenlong-curriculum.yaml):
  * - every phase's verl overrides are valid against the pinned fork's schema; lengths 20K then 60K, with
  *   max_model_len and the token budgets following; phase 2 resumes (resume_path) from phase 1's final
  *   checkpoint dir, which contains `global_step_` (the fork asserts it) and whose step is phase 1's cumulative
@@ -16,8 +16,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { getPhasedRecipe as lookup, PHASED_RECIPES } from '../../cluster/recipes/index.js';
-import { QWEN3_4B_GRPO as QWEN3_4B_GRPO_FOR_TEST } from '../../cluster/recipes/qwen3_4b_grpo.js';
+import { getClusterRecipe, getPhasedRecipe as lookup, listRecipes } from '../../lib/cluster/recipes.js';
 import { attachJob } from '../../lib/cluster/jobs.js';
 import { listChains, readChain, submitPhases } from '../../lib/cluster/chain.js';
 import { localContextLens, phasedJobSpecs, renderPhasedDryRun, type PhaseJob } from '../../lib/cluster/phases.js';
@@ -32,6 +31,7 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 const poll = { initialDelayMs: 100, maxDelayMs: 400 };
 
 const NAME = 'qwen3-4b-qwenlong-curriculum';
+const QWEN3_4B_GRPO_FOR_TEST = getClusterRecipe('qwen3-4b-grpo');
 const found = lookup(NAME);
 if (!found) throw new Error(`phased recipe ${NAME} is not registered`);
 const phased = found;
@@ -46,14 +46,14 @@ describe('phased recipe qwen3-4b-qwenlong-curriculum (verl payload)', () => {
   const [p1, p2] = jobs.map(ovMap);
 
   it('is registered, has two phases, and leaves the base recipe unchanged', () => {
-    expect(Object.keys(PHASED_RECIPES)).toContain(NAME);
+    expect(listRecipes().filter((l) => l.kind === 'phased').map((l) => l.name)).toContain(NAME);
     expect(jobs.map((j) => [j.phase, j.of, j.label])).toEqual([
       [1, 2, '20k'],
       [2, 2, '60k'],
     ]);
     expect(QWEN3_4B_GRPO_FOR_TEST.data.maxPromptLength).toBe(163840);
     expect(QWEN3_4B_GRPO_FOR_TEST.paths.trainFile).toBe('/path/to/train.jsonl');
-    expect(phased.base).toBe(QWEN3_4B_GRPO_FOR_TEST);
+    expect(phased.base).toEqual(QWEN3_4B_GRPO_FOR_TEST);
   });
 
   it("every phase's overrides are valid against the verl schema", () => {

@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLUSTER_RECIPES, getClusterRecipe } from '../../cluster/recipes/index.js';
+import { getClusterRecipe, listRecipes } from '../../lib/cluster/recipes.js';
 import { REFERENCE_SCRIPTS } from '../../cluster/recipes/reference.js';
 import { deriveRecipe, recipeSecretNames } from '../../lib/cluster/recipe.js';
 import {
@@ -92,8 +92,8 @@ const ALGORITHM_KEYS: readonly (readonly [string, string])[] = [
 
 describe('cluster recipes', () => {
   it('registry has the three reference runs; unknown names list the valid ones', () => {
-    expect(Object.keys(CLUSTER_RECIPES)).toEqual(NAMES);
-    expect(() => getClusterRecipe('qwen3-8b')).toThrow(/unknown cluster recipe 'qwen3-8b' \(known: qwen3-4b-grpo, qwen3-4b-tmn-reweight, qwen3-30b-a3b-grpo\)/);
+    expect(listRecipes().filter((l) => l.kind === 'recipe').map((l) => l.name).sort()).toEqual([...NAMES].sort());
+    expect(() => getClusterRecipe('qwen3-8b')).toThrow(/unknown cluster recipe 'qwen3-8b' \(known: qwen3-30b-a3b-grpo, qwen3-4b-grpo, qwen3-4b-qwenlong-curriculum, qwen3-4b-tmn-reweight;/);
     expect(Object.isFrozen(getClusterRecipe('qwen3-4b-tmn-reweight').algorithm)).toBe(true);
   });
 
@@ -145,9 +145,10 @@ describe('cluster recipes', () => {
         expect(parsed).toEqual([...VERL_ENTRYPOINT, ...ours]);
       });
 
-      it('JobSpec: verl entry point run from Train/verl, non-secret env, no secrets in argv', () => {
+      it('JobSpec: verl entry point run in the verl dir (none by default), non-secret env, no secrets in argv', () => {
         const spec = recipeToJobSpec(recipe);
-        expect(spec.payload).toMatchObject({ kind: 'verl', entrypoint: VERL_ENTRYPOINT, workdir: recipe.paths.verlDir });
+        expect(spec.payload).toMatchObject({ kind: 'verl', entrypoint: VERL_ENTRYPOINT });
+        expect(spec.payload.workdir).toBeUndefined();
         expect(spec.resources).toMatchObject({ nodes: 16, gpusPerNode: 8 });
         expect(spec.env.NCCL_SOCKET_IFNAME).toBe('bond0');
         expect(Object.keys(spec.env)).not.toContain('WANDB_API_KEY');

@@ -9,7 +9,7 @@ import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { assertNoSecrets, jobEnvironment, loadSecretEnv, looksSecret, readEnvFile, redact, SecretError } from '../../lib/cluster/secrets.js';
+import { assertNoSecrets, jobEnvironment, knownSecretValues, loadSecretEnv, looksSecret, readEnvFile, redact, safeEnvName, SecretError } from '../../lib/cluster/secrets.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'secrets-'));
 function envFile(name: string, text: string, mode = 0o600): string {
@@ -99,13 +99,39 @@ describe('redact and assertNoSecrets', () => {
   });
 });
 
-describe('jobEnvironment (least privilege)', () => {
-  it('withholds undeclared credential-looking variables and keeps the rest', () => {
-    const parent = { PATH: '/usr/bin', HOME: '/root', WANDB_API_KEY: 'w-secret', ARK_API_KEY: 'a-secret', HF_TOKEN: 'h', MY_SECRET: 's', DB_PASSWORD: 'p', TOKENIZERS_PARALLELISM: 'false', SLURM_CONF: '/x' };
+/** The audit's 49 common secret names (issue 15 item 3); the deny-list let 24 of them through. */
+export const COMMON_SECRET_NAMES: readonly string[] = [
+  'AWS_SECRET_ACCESS_KEY', 'AWS_ACCESS_KEY_ID', 'AWS_SESSION_TOKEN', 'SECRET_KEY', 'DJANGO_SECRET_KEY', 'PGPASSWORD', 'MYSQL_PWD',
+  'MYSQL_ROOT_PASSWORD', 'POSTGRES_PASSWORD', 'REDIS_PASSWORD', 'SSH_PRIVATE_KEY', 'GPG_PRIVATE_KEY', 'DEPLOY_PRIVATE_KEY',
+  'AZURE_STORAGE_KEY', 'AZURE_CLIENT_SECRET', 'AZURE_STORAGE_CONNECTION_STRING', 'GOOGLE_API_KEY', 'GCP_SERVICE_ACCOUNT_KEY',
+  'DOCKER_AUTH_CONFIG', 'DOCKER_PASSWORD', 'GITHUB_TOKEN', 'GH_TOKEN', 'GITLAB_TOKEN', 'NPM_TOKEN', 'PYPI_TOKEN', 'TWINE_PASSWORD',
+  'HF_TOKEN', 'HUGGING_FACE_HUB_TOKEN', 'WANDB_API_KEY', 'OPENAI_API_KEY', 'ANTHROPIC_API_KEY', 'ARK_API_KEY', 'GOLONGRL_JUDGE_API_KEY',
+  'SLACK_WEBHOOK_URL', 'SLACK_BOT_TOKEN', 'STRIPE_SECRET_KEY', 'SENTRY_DSN', 'DATABASE_URL', 'MONGODB_URI', 'JWT_SECRET',
+  'SESSION_SECRET', 'COOKIE_SECRET', 'ENCRYPTION_KEY', 'API_KEY', 'ACCESS_TOKEN', 'REFRESH_TOKEN', 'CLIENT_SECRET', 'VAULT_TOKEN',
+  'RAY_AUTH_TOKEN',
+];
+
+describe('jobEnvironment (allow-list)', () => {
+  it('passes the safe set, the declared env and the declared secrets, nothing else', () => {
+    const parent = { PATH: '/usr/bin', HOME: '/root', LANG: 'C.UTF-8', LC_ALL: 'C', WANDB_API_KEY: 'w-secret', ARK_API_KEY: 'a-secret', HF_TOKEN: 'h', MY_SECRET: 's', DB_PASSWORD: 'p', TOKENIZERS_PARALLELISM: 'false', SLURM_CONF: '/x', CUDA_VISIBLE_DEVICES: '0', RAY_ADDRESS: 'auto', RAY_AUTH_TOKEN: 't', EDITOR: 'vim', NODE_OPTIONS: '--x' };
     const { env, withheld } = jobEnvironment(parent, ['ARK_API_KEY'], { NCCL_DEBUG: 'VERSION' }, { ARK_API_KEY: 'from-file' });
-    expect(withheld).toEqual(['DB_PASSWORD', 'HF_TOKEN', 'MY_SECRET', 'WANDB_API_KEY']);
-    expect(env).toEqual({ PATH: '/usr/bin', HOME: '/root', TOKENIZERS_PARALLELISM: 'false', SLURM_CONF: '/x', NCCL_DEBUG: 'VERSION', ARK_API_KEY: 'from-file' });
+    expect(withheld).toEqual(['DB_PASSWORD', 'EDITOR', 'HF_TOKEN', 'MY_SECRET', 'NODE_OPTIONS', 'RAY_AUTH_TOKEN', 'WANDB_API_KEY']);
+    expect(env).toEqual({ PATH: '/usr/bin', HOME: '/root', LANG: 'C.UTF-8', LC_ALL: 'C', TOKENIZERS_PARALLELISM: 'false', SLURM_CONF: '/x', CUDA_VISIBLE_DEVICES: '0', RAY_ADDRESS: 'auto', NCCL_DEBUG: 'VERSION', ARK_API_KEY: 'from-file' });
     expect(looksSecret('TOKENIZERS_PARALLELISM')).toBe(false);
     expect(looksSecret('GOLONGRL_JUDGE_API_KEY')).toBe(true);
+  });
+
+  it('none of the 49 common secret names passes unless declared', () => {
+    expect(new Set(COMMON_SECRET_NAMES).size).toBe(49);
+    for (const n of COMMON_SECRET_NAMES) expect(safeEnvName(n), n).toBe(false);
+    const parent = Object.fromEntries(COMMON_SECRET_NAMES.map((n) => [n, `canary-${n}`]));
+    const { env, withheld } = jobEnvironment({ ...parent, PATH: '/bin' }, ['PGPASSWORD'], {}, { PGPASSWORD: 'declared-value' });
+    expect(env).toEqual({ PATH: '/bin', PGPASSWORD: 'declared-value' });
+    expect(withheld).toHaveLength(48);
+  });
+
+  it('knownSecretValues: declared and credential-looking values, for redacting logs', () => {
+    const vals = knownSecretValues(['MY_DECLARED'], { MY_DECLARED: 'decl-value', WANDB_API_KEY: 'wandb-value', PATH: '/usr/bin', X_TOKEN: 'abc' }, { FROM_FILE: 'file-value' });
+    expect(vals.sort()).toEqual(['decl-value', 'file-value', 'wandb-value']); // 'abc' is too short to redact safely
   });
 });

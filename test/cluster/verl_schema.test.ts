@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { REFERENCE_COMMIT, REFERENCE_SCRIPTS } from '../../cluster/recipes/reference.js';
-import { DROPPED_KEYS, MOVED_KEYS, STALE_KEYS, staleHint } from '../../cluster/verl_schema/stale_keys.js';
-import { loadVerlSchema, parseOverride, validateOverrides } from '../../lib/cluster/verl_schema.js';
+import { DROPPED_KEYS, MOVED_KEYS, STALE_KEYS } from '../../cluster/verl_schema/stale_keys.js';
+import { loadVerlSchema, parseOverride, staleHint, validateOverrides } from '../../lib/cluster/verl_schema.js';
 
 const schema = loadVerlSchema();
 const strip = (k: string) => k.replace(/^\+\+?/, '');
@@ -44,7 +44,7 @@ describe('keys.json', () => {
       'hydra:\n  searchpath: [file://x]\ndefaults:\n  - ppo_megatron_trainer\n  - _self_\na:\n  y: 0.5\n  w: ${a.y}\ntrainer:\n  project_name: dapo\n',
     );
     const out = join(dir, 'keys.json');
-    execFileSync(process.execPath, ['--import', 'tsx', 'cluster/verl_schema/extract.ts', dir, out], { stdio: 'pipe' });
+    execFileSync(process.execPath, ['--import', 'tsx', 'lib/cluster/verl_schema_extract.ts', dir, out], { stdio: 'pipe' });
     const f = JSON.parse(readFileSync(out, 'utf8'));
     expect(Object.keys(f.keys)).toEqual(['a', 'a.w', 'a.x', 'a.y', 'a.z', 'trainer', 'trainer.logger', 'trainer.project_name']);
     expect(f.keys['a.x']).toEqual({ type: 'float', from: 'base', default: 2 });
@@ -59,7 +59,7 @@ describe('keys.json', () => {
   const mirror = process.env.GOLONGRL_SNAPSHOT ?? '/work/.mirror/xiaoxuanNLP+GoLongRL/repo';
   it.skipIf(!existsSync(mirror))('regenerating from the fetched GoLongRL snapshot reproduces keys.json byte for byte', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'verl-keys-')), 'keys.json');
-    execFileSync(process.execPath, ['--import', 'tsx', 'cluster/verl_schema/extract.ts', mirror, out], { stdio: 'pipe' });
+    execFileSync(process.execPath, ['--import', 'tsx', 'lib/cluster/verl_schema_extract.ts', mirror, out], { stdio: 'pipe' });
     expect(readFileSync(out, 'utf8')).toBe(readFileSync('cluster/verl_schema/keys.json', 'utf8'));
   });
 

@@ -51,6 +51,29 @@ export interface LogChunk {
   offset: number;
 }
 
+/**
+ * The scheduler (sbatch, the Ray job server, sky) is missing or refused the job. The CLI prints the message
+ * as one line and exits 2; `submitJob` records the job as FAILED with this reason.
+ */
+export class SchedulerError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SchedulerError';
+  }
+}
+
+const INSTALL_HINT: Record<string, string> = {
+  sbatch: "install Slurm's client tools (Debian: apt-get install slurm-client) or load the Slurm module, and point SLURM_CONF at the cluster",
+  sky: 'install SkyPilot (pip install skypilot) or pass the sky executable',
+};
+
+/** A SchedulerError from a failed client run: not found, or its exit code with its own message. */
+export function schedulerFailure(program: string, r: { exitCode: number; stderr: string; stdout: string; notFound?: boolean }): SchedulerError {
+  if (r.notFound) return new SchedulerError(`${program}: command not found on PATH (${INSTALL_HINT[program] ?? 'install it'})`);
+  const msg = (r.stderr.trim() || r.stdout.trim() || '(no output)').split('\n').filter((l) => l.trim() !== '').slice(-3).join(' | ');
+  return new SchedulerError(`${program} failed (exit ${r.exitCode}): ${msg}`);
+}
+
 export interface BackendDriver {
   readonly kind: BackendKind;
   submit(spec: JobSpec, ctx: SubmitContext): Promise<SubmitResult>;

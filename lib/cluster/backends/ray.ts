@@ -10,16 +10,19 @@
  * One GET /api/jobs/ per address answers every job there (the batched poll).
  *
  * The entrypoint is a shell command on the head node (Ray runs it with a shell), so each argv element is
- * single-quoted. Non-secret env and secret values go in `runtime_env.env_vars` of the in-memory request
- * only; the request written to the job folder (`ray_request.json`) carries secret NAMES, never values.
- * (Anyone who can read the Ray dashboard can read a job's runtime_env; use cluster-side env for secrets if
- * that matters.) Tested at its boundary (test/cluster/ray.test.ts): Ray is not installable here.
+ * single-quoted. Environment: the job gets the Ray cluster's own environment plus `runtime_env.env_vars`
+ * = the spec's non-secret env and its DECLARED secrets — nothing of the submitting process's environment
+ * (the allow-list holds by construction). Secret values are in the in-memory request only; the request
+ * written to the job folder (`ray_request.json`) carries secret NAMES, never values. (Anyone who can read
+ * the Ray dashboard can read a job's runtime_env; use cluster-side env for secrets if that matters.)
+ * Tested against a real Ray head on loopback (test/cluster/ray.real.test.ts) and the documented shapes
+ * (test/cluster/ray.test.ts). An unreachable or refusing job server is a `SchedulerError`.
  */
 import type { JobRecord } from '../store.js';
 import { writeFileAtomic } from '../store.js';
 import { shJoin } from '../shell.js';
 import type { JobSpec, JobState } from '../types.js';
-import type { BackendDriver, SubmitContext, SubmitResult } from './driver.js';
+import { SchedulerError, type BackendDriver, type SubmitContext, type SubmitResult } from './driver.js';
 import { join } from 'node:path';
 
 export const DEFAULT_RAY_ADDRESS = 'http://127.0.0.1:8265';
@@ -72,13 +75,19 @@ export function mapRayStatus(s: string): JobState {
 }
 
 async function http(method: 'GET' | 'POST', url: string, body?: unknown): Promise<unknown> {
-  const res = await fetch(url, {
-    method,
-    headers: body !== undefined ? { 'content-type': 'application/json' } : {},
-    body: body !== undefined ? JSON.stringify(body) : undefined,
-  });
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method,
+      headers: body !== undefined ? { 'content-type': 'application/json' } : {},
+      body: body !== undefined ? JSON.stringify(body) : undefined,
+    });
+  } catch (e) {
+    const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+    throw new SchedulerError(`Ray job server ${new URL(url).origin} unreachable (${cause?.code ?? cause?.message ?? (e as Error).message}): is the head running with its dashboard? (--ray-address / $RAY_API_SERVER_ADDRESS)`);
+  }
   const text = await res.text();
-  if (!res.ok) throw new Error(`Ray job server ${method} ${url}: HTTP ${res.status} ${text.slice(0, 300)}`);
+  if (!res.ok) throw new SchedulerError(`Ray job server ${method} ${url}: HTTP ${res.status} ${text.slice(0, 300).replace(/\s+/g, ' ')}`);
   try {
     return JSON.parse(text);
   } catch {
@@ -101,7 +110,7 @@ export const rayBackend: BackendDriver = {
     if (ctx.dryRun) return { backendId: 'dry-run', info: { address }, script };
     const res = (await http('POST', `${address}/api/jobs/`, rayRequest(spec, ctx.id, ctx.secrets))) as { submission_id?: string; job_id?: string };
     const backendId = res.submission_id ?? res.job_id;
-    if (typeof backendId !== 'string') throw new Error(`Ray job server: submit response has no submission_id: ${JSON.stringify(res)}`);
+    if (typeof backendId !== 'string') throw new SchedulerError(`Ray job server: submit response has no submission_id: ${JSON.stringify(res)}`);
     return { backendId, info: { address }, script };
   },
 

@@ -21,9 +21,18 @@ import type { JobRecord } from '../store.js';
 import { writeFileAtomic } from '../store.js';
 import { assertEnvName, shJoin, taskWrapper, usesPlaceholders } from '../shell.js';
 import type { JobSpec, JobState } from '../types.js';
-import type { BackendDriver, SubmitContext, SubmitResult } from './driver.js';
+import { schedulerFailure, type BackendDriver, type SubmitContext, type SubmitResult } from './driver.js';
+import { jobEnvironment } from '../secrets.js';
 
 export const DEFAULT_ACCELERATOR = 'H100';
+
+/**
+ * What the `sky` client gets besides the allow-list (lib/cluster/secrets.ts) and the declared secrets:
+ * where the cloud credentials FILES are (sky reads them itself; inline keys such as AWS_SECRET_ACCESS_KEY
+ * are not passed — `sky check` with credential files). The task itself receives only the YAML's `envs`
+ * and `secrets` (SkyPilot forwards nothing else of the client's environment).
+ */
+export const SKY_CLIENT_ENV: readonly string[] = ['AWS_PROFILE', 'AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE', 'AWS_DEFAULT_REGION', 'GOOGLE_APPLICATION_CREDENTIALS', 'CLOUDSDK_CONFIG', 'KUBECONFIG', 'AZURE_CONFIG_DIR'];
 
 /** SkyPilot cluster names: lower-case letters, digits and dashes, starting with a letter. */
 export function skyClusterName(id: string): string {
@@ -33,6 +42,7 @@ export function skyClusterName(id: string): string {
 export function skyRunScript(spec: JobSpec): string {
   const p = spec.payload;
   const L: string[] = ['set -uo pipefail'];
+  if (spec.setup?.length) L.push('# Environment set-up (recipe setup / --setup), on every node before Ray starts.', ...spec.setup);
   if (p.workdir) L.push(`cd ${shJoin([p.workdir])}`);
   if (p.kind === 'verl') {
     L.push('HEAD_IP=$(echo "$SKYPILOT_NODE_IPS" | head -n1)');
@@ -133,8 +143,8 @@ export const skypilotBackend: BackendDriver = {
     writeFileAtomic(script, YAML.stringify(skyTask(spec, o)));
     const argv = skyLaunchArgv(cluster, script, spec.secretEnv);
     if (ctx.dryRun) return { backendId: `${cluster}/dry-run`, info: { cluster, sky, launch: JSON.stringify([sky, ...argv]) }, script };
-    const r = await run(sky, argv, { env: { ...process.env, ...ctx.secrets }, timeoutMs: 3_600_000 });
-    if (r.exitCode !== 0) throw new Error(`sky launch failed (exit ${r.exitCode}): ${(r.stderr || r.stdout).trim().slice(-500)}`);
+    const r = await run(sky, argv, { env: jobEnvironment(process.env, spec.secretEnv, {}, ctx.secrets, SKY_CLIENT_ENV).env, timeoutMs: 3_600_000 });
+    if (r.exitCode !== 0) throw schedulerFailure('sky', r);
     const jobId = /Job (?:ID|submitted, ID):\s*(\d+)/i.exec(r.stdout + '\n' + r.stderr)?.[1] ?? '1';
     return { backendId: `${cluster}/${jobId}`, info: { cluster, sky }, script };
   },

@@ -6,9 +6,16 @@
  *
  * Everything user-supplied reaches sbatch as ONE argv element each through execa (no shell): the job name
  * as `--job-name=NAME` (control characters turned into spaces), the output files as `--output=PATH` with
- * `%` doubled (Slurm's filename patterns), extra options as given. Secrets go only into the environment of
- * the sbatch process, which exports it to the job (`--export=ALL`). The client programs find the cluster
- * through the inherited environment (`SLURM_CONF`).
+ * `%` doubled (Slurm's filename patterns), extra options as given.
+ *
+ * Environment: sbatch runs with the ALLOW-LISTED environment only (lib/cluster/secrets.ts `jobEnvironment`:
+ * PATH, HOME, locale, CUDA/NCCL/Ray/Slurm settings … plus the job's declared secrets) and gets
+ * `--export=<exactly those names>`, never `ALL`: an undeclared credential in the submitting shell reaches
+ * neither the sbatch process, nor slurmctld's state files, nor the job. Declared secrets travel as values
+ * of the sbatch process's environment (names only in argv). The generated script sets
+ * `SLURM_EXPORT_ENV=ALL` so that its own `srun` steps inherit the batch shell's (already filtered)
+ * environment — sbatch hands `--export`'s list to srun through SLURM_EXPORT_ENV otherwise. The client
+ * programs find the cluster through `SLURM_CONF` (allow-listed).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import type { JobRecord } from '../store.js';
@@ -18,7 +25,7 @@ import { sanitizeJobName } from '../shell.js';
 import type { JobSpec, JobState } from '../types.js';
 import { run } from '../exec.js';
 import { jobEnvironment } from '../secrets.js';
-import { readFileFrom, type BackendDriver, type SubmitContext, type SubmitResult } from './driver.js';
+import { readFileFrom, SchedulerError, schedulerFailure, type BackendDriver, type SubmitContext, type SubmitResult } from './driver.js';
 import { join } from 'node:path';
 
 
@@ -57,15 +64,28 @@ export function slurmPath(p: string): string {
   return p.replace(/%/g, '%%');
 }
 
+/** `--export=` value: the names of the environment sbatch runs with (sorted; NONE when empty). */
+export function exportList(env: NodeJS.ProcessEnv): string {
+  const names = Object.keys(env).filter((k) => env[k] !== undefined).sort();
+  return names.length ? names.join(',') : 'NONE';
+}
+
+/** The environment sbatch is run with (allow-list + declared secrets), and so what the job gets. */
+export function sbatchEnvironment(spec: JobSpec, secrets: Readonly<Record<string, string>>, parent: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return jobEnvironment(parent, spec.secretEnv, {}, secrets).env;
+}
+
 /** The argv sbatch gets (without the program name): every user string is one element. */
-export function sbatchArgv(spec: JobSpec, ctx: Pick<SubmitContext, 'paths' | 'options' | 'cwd'>, script: string): string[] {
+export function sbatchArgv(spec: JobSpec, ctx: Pick<SubmitContext, 'paths' | 'options' | 'cwd'>, script: string, env: NodeJS.ProcessEnv = sbatchEnvironment(spec, {})): string[] {
+  const names = { ...env };
+  for (const s of spec.secretEnv) names[s] ??= ''; // a dry run has no values: the names are listed all the same
   return [
     '--parsable',
     `--job-name=${sanitizeJobName(spec.name)}`,
     `--output=${slurmPath(ctx.paths.stdout)}`,
     `--error=${slurmPath(ctx.paths.stderr)}`,
     `--chdir=${spec.payload.workdir ?? ctx.cwd}`,
-    '--export=ALL',
+    `--export=${exportList(names)}`,
     ...(ctx.options.slurm?.sbatchArgs ?? []),
     script,
   ];
@@ -146,12 +166,13 @@ export const slurmBackend: BackendDriver = {
     const text = renderSbatch(spec);
     const script = join(ctx.paths.dir, 'job.sbatch');
     writeFileAtomic(script, text, 0o644);
-    const argv = sbatchArgv(spec, ctx, script);
+    const env = sbatchEnvironment(spec, ctx.secrets);
+    const argv = sbatchArgv(spec, ctx, script, env);
     if (ctx.dryRun) return { backendId: 'dry-run', info: { sbatch: JSON.stringify(['sbatch', ...argv]) }, script };
-    const r = await run('sbatch', argv, { env: jobEnvironment(process.env, spec.secretEnv, {}, ctx.secrets).env });
-    if (r.exitCode !== 0) throw new Error(`sbatch failed (exit ${r.exitCode}): ${r.stderr.trim() || r.stdout.trim()}`);
+    const r = await run('sbatch', argv, { env });
+    if (r.exitCode !== 0) throw schedulerFailure('sbatch', r);
     const backendId = r.stdout.trim().split('\n').at(-1)?.split(';')[0]?.trim() ?? '';
-    if (!/^\d+$/.test(backendId)) throw new Error(`sbatch printed no job id: '${r.stdout.trim()}'`);
+    if (!/^\d+$/.test(backendId)) throw new SchedulerError(`sbatch printed no job id: '${r.stdout.trim()}'`);
     return { backendId, info: { cluster: process.env.SLURM_CONF ?? '' }, script };
   },
 

@@ -8,7 +8,7 @@
  * with `Train/verl/recipe/dapo/config/dapo_megatron_trainer.yaml` merged on top (its `defaults:` are
  * `[ppo_megatron_trainer, _self_]`, so its own keys win), exactly Hydra's composition order.
  *
- * Usage: node --import tsx cluster/verl_schema/extract.ts <snapshot> [out.json]
+ * Usage: node --import tsx lib/cluster/verl_schema_extract.ts <snapshot> [out.json]
  *   <snapshot> is either a checkout of the repository (a folder holding `Train/verl/...`) or a bare git
  *   directory such as the one the `fetch` tool leaves under /work/.mirror (read with `git show HEAD:path`).
  */
@@ -16,7 +16,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isMap, isScalar, isSeq, parseDocument, type Node as YamlNode } from 'yaml';
-import type { SchemaKey, VerlSchemaFile } from '../../lib/cluster/verl_schema.js';
+import type { SchemaKey, VerlSchemaFile } from './verl_schema.js';
 
 const BASE = 'Train/verl/verl/trainer/config/_generated_ppo_megatron_trainer.yaml';
 const DAPO = 'Train/verl/recipe/dapo/config/dapo_megatron_trainer.yaml';
@@ -135,7 +135,7 @@ export function extract(snapshot: string): VerlSchemaFile {
 
 const [snapshot, outArg] = process.argv.slice(2);
 if (!snapshot) {
-  process.stderr.write('usage: node --import tsx cluster/verl_schema/extract.ts <snapshot dir or bare git dir> [out.json]\n');
+  process.stderr.write('usage: node --import tsx lib/cluster/verl_schema_extract.ts <snapshot dir or bare git dir> [out.json]\n');
   process.exit(2);
 }
 const out = outArg ?? join('cluster', 'verl_schema', 'keys.json');
