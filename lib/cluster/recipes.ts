@@ -180,7 +180,7 @@ export const RECIPE_FIELDS: Readonly<Record<string, Field>> = {
 /** YAML keys that are not recipe fields: how the file is read. */
 const META_KEYS = ['extends', 'phases', 'source'] as const;
 /** Top-level YAML aliases: `verl_dir` is `paths.verlDir`. */
-const ALIASES: Readonly<Record<string, string>> = { verl_dir: 'paths.verlDir', time: 'resources.timeLimit' };
+const ALIASES: Readonly<Record<string, string>> = { verl_dir: 'paths.verlDir' };
 
 const camel = (s: string) => s.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
 const snake = (s: string) => s.replace(/([A-Z])/g, (_m, c: string) => `_${c.toLowerCase()}`);

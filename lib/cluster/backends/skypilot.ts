@@ -9,7 +9,7 @@
  * read the value from the environment of the `sky` process, which is the only place it is put.
  *
  * The `run:` block follows GoLongRL's `examples/skypilot/verl-grpo.yaml` (GOLONGRL.md §C) for the verl
- * payload: rank 0 starts the Ray head, polls `ray status` until $SKYPILOT_NUM_NODES nodes joined, runs the
+ * payload: rank 0 starts the Ray head, polls the live node count (lib/cluster/ray_wait.ts) until $SKYPILOT_NUM_NODES nodes joined, runs the
  * driver; other ranks join the head. A command payload runs on every node (`perNode`) or on rank 0 only.
  * Every user string in `run:` is single-quoted. Tested at its boundary (test/cluster/skypilot.test.ts):
  * SkyPilot is not installable here.
@@ -23,6 +23,7 @@ import { assertEnvName, shJoin, taskWrapper, usesPlaceholders } from '../shell.j
 import type { JobSpec, JobState } from '../types.js';
 import { schedulerFailure, type BackendDriver, type SubmitContext, type SubmitResult } from './driver.js';
 import { jobEnvironment } from '../secrets.js';
+import { RAY_ALIVE_NODES_FN } from '../ray_wait.js';
 
 export const DEFAULT_ACCELERATOR = 'H100';
 
@@ -48,8 +49,9 @@ export function skyRunScript(spec: JobSpec): string {
     L.push('HEAD_IP=$(echo "$SKYPILOT_NODE_IPS" | head -n1)');
     L.push('if [ "$SKYPILOT_NODE_RANK" = "0" ]; then');
     L.push('  ps aux | grep -v grep | grep -q 6379 || ray start --head --disable-usage-stats --port=6379 --dashboard-host=0.0.0.0 --dashboard-port=8265');
+    L.push(...RAY_ALIVE_NODES_FN.map((l) => `  ${l}`));
     L.push('  for t in $(seq 1 60); do');
-    L.push('    n=$(ray status 2>/dev/null | grep -c " node_" || true)');
+    L.push('    n=$(ray_alive_nodes 127.0.0.1:6379)');
     L.push('    [ "$n" -ge "$SKYPILOT_NUM_NODES" ] && break');
     L.push('    sleep 10');
     L.push('  done');
