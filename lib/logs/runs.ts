@@ -218,19 +218,17 @@ export function loadRun(path: string, opts: LoadRunOptions = {}): Run {
   } else if (format === 'jsonl') {
     const f = statSync(path).isDirectory() ? join(path, 'metrics.jsonl') : path;
     file = f;
-    const r = readMetricsJsonl(f);
-    nulls = r.nulls;
-    for (const s of r.steps) {
+    const r = readMetricsJsonl(f, (s) => {
       const where = { file: f, line: s.line };
       for (const [k, v] of Object.entries(s.data)) b.add(k, s.step, v, where);
-    }
+    });
+    nulls = r.nulls;
     for (const i of r.issues) issues.push({ kind: i.kind, file: f, line: i.line, ...(i.key !== undefined ? { key: i.key } : {}), reason: i.reason });
   } else {
-    const r = readVerlConsole(path);
-    for (const s of r.steps) {
+    const r = readVerlConsole(path, (s) => {
       const where = { file: path, line: s.line };
       for (const [k, v] of Object.entries(s.data)) b.add(k, s.step, v, where);
-    }
+    });
     for (const i of r.issues) issues.push({ kind: i.kind, file: path, line: i.line, ...(i.key !== undefined ? { key: i.key } : {}), reason: i.kind === 'unparseable' ? `${i.reason}: '${i.text}'` : i.reason });
   }
   const series = b.build();

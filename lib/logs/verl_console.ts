@@ -82,11 +82,17 @@ export function parsePythonNumber(text: string): number | undefined {
 /** Incremental parser: feed it physical lines in order (`forEachLineOf*` does). */
 export class VerlConsoleParser {
   readonly result: ConsoleParseResult = { steps: [], issues: [], noiseLines: 0 };
+  /** With `onStep`, each step is handed over when its line is done and not kept in `result.steps`. */
+  constructor(private readonly onStep?: (s: ConsoleStep) => void) {}
 
   line(physical: string, lineNo: number, unterminated = false): void {
     const clean = physical.includes('\x1b') ? physical.replace(ANSI, '') : physical;
     const segments = clean.includes('\r') ? clean.split('\r') : [clean];
+    const first = this.result.steps.length;
     for (let i = 0; i < segments.length; i++) this.segment(segments[i]!, lineNo, unterminated && i === segments.length - 1);
+    if (this.onStep && this.result.steps.length > first) {
+      for (const st of this.result.steps.splice(first)) this.onStep(st);
+    }
   }
 
   private segment(seg: string, lineNo: number, unterminated: boolean): void {
@@ -181,9 +187,9 @@ export function parseVerlConsole(text: string): ConsoleParseResult {
   return p.result;
 }
 
-/** Stream a console log file (memory bounded by the longest line). */
-export function readVerlConsole(path: string): ConsoleParseResult {
-  const p = new VerlConsoleParser();
+/** Stream a console log file (memory bounded by the longest line plus what is kept: `onStep` keeps nothing). */
+export function readVerlConsole(path: string, onStep?: (s: ConsoleStep) => void): ConsoleParseResult {
+  const p = new VerlConsoleParser(onStep);
   forEachLineOfFile(path, (l, n, u) => p.line(l, n, u));
   return p.result;
 }

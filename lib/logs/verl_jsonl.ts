@@ -83,7 +83,11 @@ export function markNonFiniteTokens(line: string): string {
 
 export class MetricsJsonlParser {
   readonly result: JsonlParseResult = { steps: [], issues: [], nulls: 0 };
-  constructor(private readonly file = '<text>') {}
+  /** With `onStep`, each step is handed over and not kept in `result.steps`. */
+  constructor(
+    private readonly file = '<text>',
+    private readonly onStep?: (s: JsonlStep) => void,
+  ) {}
 
   line(raw: string, lineNo: number, unterminated: boolean): void {
     const res = this.result;
@@ -113,7 +117,9 @@ export class MetricsJsonlParser {
       else if (typeof v === 'string' && v.startsWith(NONFINITE_MARK)) data[k] = TOKENS[v.slice(NONFINITE_MARK.length)]!;
       else res.issues.push({ line: lineNo, key: k, kind: 'unparseable', reason: `non-numeric value ${JSON.stringify(v)?.slice(0, 40)} skipped` });
     }
-    res.steps.push({ line: lineNo, step: o.step, data });
+    const st = { line: lineNo, step: o.step, data };
+    if (this.onStep) this.onStep(st);
+    else res.steps.push(st);
   }
 }
 
@@ -124,8 +130,8 @@ export function parseMetricsJsonl(text: string, file = '<text>'): JsonlParseResu
 }
 
 /** Stream a metrics JSONL file. */
-export function readMetricsJsonl(path: string): JsonlParseResult {
-  const p = new MetricsJsonlParser(path);
+export function readMetricsJsonl(path: string, onStep?: (s: JsonlStep) => void): JsonlParseResult {
+  const p = new MetricsJsonlParser(path, onStep);
   forEachLineOfFile(path, (l, n, u) => p.line(l, n, u));
   return p.result;
 }
