@@ -9,6 +9,7 @@ import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { COMMON_SECRET_NAMES } from './secret_names.js';
 import { assertNoSecrets, jobEnvironment, knownSecretValues, loadSecretEnv, looksSecret, readEnvFile, redact, safeEnvName, SecretError } from '../../lib/cluster/secrets.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'secrets-'));
@@ -98,18 +99,6 @@ describe('redact and assertNoSecrets', () => {
     if (cmdline) assertNoSecrets(cmdline, secrets, '/proc/<pid>/cmdline');
   });
 });
-
-/** The audit's 49 common secret names (issue 15 item 3); the deny-list let 24 of them through. */
-export const COMMON_SECRET_NAMES: readonly string[] = [
-  'AWS_SECRET_ACCESS_KEY', 'AWS_ACCESS_KEY_ID', 'AWS_SESSION_TOKEN', 'SECRET_KEY', 'DJANGO_SECRET_KEY', 'PGPASSWORD', 'MYSQL_PWD',
-  'MYSQL_ROOT_PASSWORD', 'POSTGRES_PASSWORD', 'REDIS_PASSWORD', 'SSH_PRIVATE_KEY', 'GPG_PRIVATE_KEY', 'DEPLOY_PRIVATE_KEY',
-  'AZURE_STORAGE_KEY', 'AZURE_CLIENT_SECRET', 'AZURE_STORAGE_CONNECTION_STRING', 'GOOGLE_API_KEY', 'GCP_SERVICE_ACCOUNT_KEY',
-  'DOCKER_AUTH_CONFIG', 'DOCKER_PASSWORD', 'GITHUB_TOKEN', 'GH_TOKEN', 'GITLAB_TOKEN', 'NPM_TOKEN', 'PYPI_TOKEN', 'TWINE_PASSWORD',
-  'HF_TOKEN', 'HUGGING_FACE_HUB_TOKEN', 'WANDB_API_KEY', 'OPENAI_API_KEY', 'ANTHROPIC_API_KEY', 'ARK_API_KEY', 'GOLONGRL_JUDGE_API_KEY',
-  'SLACK_WEBHOOK_URL', 'SLACK_BOT_TOKEN', 'STRIPE_SECRET_KEY', 'SENTRY_DSN', 'DATABASE_URL', 'MONGODB_URI', 'JWT_SECRET',
-  'SESSION_SECRET', 'COOKIE_SECRET', 'ENCRYPTION_KEY', 'API_KEY', 'ACCESS_TOKEN', 'REFRESH_TOKEN', 'CLIENT_SECRET', 'VAULT_TOKEN',
-  'RAY_AUTH_TOKEN',
-];
 
 describe('jobEnvironment (allow-list)', () => {
   it('passes the safe set, the declared env and the declared secrets, nothing else', () => {

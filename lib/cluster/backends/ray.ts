@@ -23,6 +23,8 @@ import { writeFileAtomic } from '../store.js';
 import { shJoin } from '../shell.js';
 import type { JobSpec, JobState } from '../types.js';
 import { SchedulerError, type BackendDriver, type SubmitContext, type SubmitResult } from './driver.js';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 
 export const DEFAULT_RAY_ADDRESS = 'http://127.0.0.1:8265';
@@ -74,24 +76,41 @@ export function mapRayStatus(s: string): JobState {
   }
 }
 
-async function http(method: 'GET' | 'POST', url: string, body?: unknown): Promise<unknown> {
-  let res: Response;
-  try {
-    res = await fetch(url, {
-      method,
-      headers: body !== undefined ? { 'content-type': 'application/json' } : {},
-      body: body !== undefined ? JSON.stringify(body) : undefined,
+/**
+ * One JSON request through node:http(s) — NOT fetch: Node's fetch sends `Sec-Fetch-Mode: cors`, and Ray's
+ * dashboard refuses POSTs carrying any Sec-Fetch-* / Origin / Referer header as "browser traffic" (HTTP 405;
+ * ray/dashboard/optional_utils.py `is_browser_request`), which only a real Ray head revealed.
+ */
+function request(method: 'GET' | 'POST', url: string, body?: string): Promise<{ status: number; text: string }> {
+  const u = new URL(url);
+  const mod = u.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const req = mod(u, { method, headers: { accept: 'application/json', ...(body !== undefined ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {}) }, timeout: 60_000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
     });
+    req.on('timeout', () => req.destroy(Object.assign(new Error('timed out after 60 s'), { code: 'ETIMEDOUT' })));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function http(method: 'GET' | 'POST', url: string, body?: unknown): Promise<unknown> {
+  let res: { status: number; text: string };
+  try {
+    res = await request(method, url, body !== undefined ? JSON.stringify(body) : undefined);
   } catch (e) {
-    const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-    throw new SchedulerError(`Ray job server ${new URL(url).origin} unreachable (${cause?.code ?? cause?.message ?? (e as Error).message}): is the head running with its dashboard? (--ray-address / $RAY_API_SERVER_ADDRESS)`);
+    const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    throw new SchedulerError(`Ray job server ${new URL(url).origin} unreachable (${code}): is the head running with its dashboard? (--ray-address / $RAY_API_SERVER_ADDRESS)`);
   }
-  const text = await res.text();
-  if (!res.ok) throw new SchedulerError(`Ray job server ${method} ${url}: HTTP ${res.status} ${text.slice(0, 300).replace(/\s+/g, ' ')}`);
+  const text = res.text;
+  if (res.status < 200 || res.status >= 300) throw new SchedulerError(`Ray job server ${method} ${url}: HTTP ${res.status} ${text.slice(0, 300).replace(/\s+/g, ' ')}`);
   try {
     return JSON.parse(text);
   } catch {
-    throw new Error(`Ray job server ${method} ${url}: response is not JSON: ${text.slice(0, 200)}`);
+    throw new SchedulerError(`Ray job server ${method} ${url}: response is not JSON: ${text.slice(0, 200)}`);
   }
 }
 
