@@ -22,7 +22,7 @@ const GELU_C = Math.sqrt(2 / Math.PI);
  * stride N. With sAi = P, sAp = 1 this is C = A·B (A [M,P]); with sAi = 1, sAp = M it is C = Aᵀ·B for A
  * stored [P, M] (the weight gradient Xᵀ·dY). `acc`: add into C instead of overwriting it.
  *
- * Runs the WebAssembly SIMD kernel (wasm.ts; operands packed into its memory, M padded to 4 and N to 8)
+ * Runs the WebAssembly SIMD kernel (wasm.ts; operands copied into its memory, M padded to 4 and N to 8)
  * when the runtime has WebAssembly SIMD, else the scalar JS kernel `gemmJs`. The choice is made once per
  * process, so every caller (full forward, KV-cache decoding, backward) uses the same arithmetic.
  */
@@ -34,31 +34,44 @@ export function gemm(A: Float32Array, sAi: number, sAp: number, B: Float32Array,
   }
   const Mp = (M + 3) & ~3;
   const Np = (N + 7) & ~7;
+  const rowMajor = sAp === 1 && sAi === P;
+  if (!rowMajor && !(sAi === 1 && sAp === M)) {
+    gemmJs(A, sAi, sAp, B, ldb, C, M, P, N, acc);
+    return;
+  }
   const aOff = 0;
   const bOff = Mp * P;
   const cOff = bOff + P * Np;
   const f = w.reserve(cOff + Mp * Np);
-  // A as 4-row panels: f[aOff + (i/4·P + p)·4 + r] = a(i + r, p).
-  for (let i = 0; i < Mp; i += 4) {
-    const base = aOff + i * P;
-    for (let r = 0; r < 4; r++) {
-      if (i + r < M) {
-        const row = (i + r) * sAi;
-        for (let p = 0, q = base + r, src = row; p < P; p++, q += 4, src += sAp) f[q] = A[src];
-      } else {
-        for (let p = 0, q = base + r; p < P; p++, q += 4) f[q] = 0;
-      }
+  if (rowMajor) {
+    // A [M, P] copied as is, rows M … Mp−1 zero.
+    f.set(M * P === A.length ? A : A.subarray(0, M * P), aOff);
+    f.fill(0, aOff + M * P, aOff + Mp * P);
+  } else if (M === Mp) {
+    f.set(M * P === A.length ? A : A.subarray(0, M * P), aOff);
+  } else {
+    // A stored [P, M]: rows padded to Mp.
+    for (let p = 0; p < P; p++) {
+      f.set(A.subarray(p * M, p * M + M), aOff + p * Mp);
+      f.fill(0, aOff + p * Mp + M, aOff + p * Mp + Mp);
     }
   }
-  for (let p = 0; p < P; p++) {
-    const dst = bOff + p * Np;
-    f.set(B.subarray(p * ldb, p * ldb + N), dst);
-    for (let j = N; j < Np; j++) f[dst + j] = 0;
+  if (ldb === N && N === Np) f.set(P * N === B.length ? B : B.subarray(0, P * N), bOff);
+  else
+    for (let p = 0; p < P; p++) {
+      f.set(B.subarray(p * ldb, p * ldb + N), bOff + p * Np);
+      f.fill(0, bOff + p * Np + N, bOff + p * Np + Np);
+    }
+  const cont = N === Np;
+  if (acc) {
+    if (cont) f.set(M * N === C.length ? C : C.subarray(0, M * N), cOff);
+    else for (let i = 0; i < M; i++) f.set(C.subarray(i * N, i * N + N), cOff + i * Np);
   }
-  if (acc) for (let i = 0; i < M; i++) f.set(C.subarray(i * N, i * N + N), cOff + i * Np);
-  w.gemm(aOff * 4, bOff * 4, cOff * 4, Mp, P, Np, acc ? 1 : 0);
+  if (rowMajor) w.gemm(aOff * 4, bOff * 4, cOff * 4, Mp, P, Np, acc ? 1 : 0, 16 * P, 4, 4 * P);
+  else w.gemm(aOff * 4, bOff * 4, cOff * 4, Mp, P, Np, acc ? 1 : 0, 16, 4 * Mp, 4);
   const g = w.f32;
-  for (let i = 0; i < M; i++) C.set(g.subarray(cOff + i * Np, cOff + i * Np + N), i * N);
+  if (cont) C.set(g.subarray(cOff, cOff + M * N), 0);
+  else for (let i = 0; i < M; i++) C.set(g.subarray(cOff + i * Np, cOff + i * Np + N), i * N);
 }
 
 let useWasm = true;
@@ -236,11 +249,25 @@ export function layerNormBackward(dy: Float32Array, xhat: Float32Array, rstd: Fl
   }
 }
 
+/**
+ * tanh by Eigen's float rational approximation (`generic_fast_tanh_float`: x·P(x²)/Q(x²), degrees 13/6,
+ * input clamped to ±7.9053): |error| ≤ 3e-7 against Math.tanh over [−12, 12] (float32 rounding is
+ * ~1.2e-7), 4× cheaper than Math.tanh in V8; GELU's tanh was 14% of the engine's time.
+ */
+export function fastTanh(x: number): number {
+  if (x > 7.90531110763549805) x = 7.90531110763549805;
+  else if (x < -7.90531110763549805) x = -7.90531110763549805;
+  const x2 = x * x;
+  const p = x * (4.89352455891786e-3 + x2 * (6.37261928875436e-4 + x2 * (1.48572235717979e-5 + x2 * (5.12229709037114e-8 + x2 * (-8.60467152213735e-11 + x2 * (2.00018790482477e-13 + x2 * -2.76076847742355e-16))))));
+  const q = 4.89352518554385e-3 + x2 * (2.268434632439e-3 + x2 * (1.18534705686654e-4 + x2 * 1.19825839466702e-6));
+  return p / q;
+}
+
 /** out = GELU(u), elementwise over n values. */
 export function gelu(u: Float32Array, out: Float32Array, n: number): void {
   for (let i = 0; i < n; i++) {
     const x = u[i];
-    out[i] = 0.5 * x * (1 + Math.tanh(GELU_C * (x + 0.044715 * x * x * x)));
+    out[i] = 0.5 * x * (1 + fastTanh(GELU_C * (x + 0.044715 * x * x * x)));
   }
 }
 
@@ -249,7 +276,7 @@ export function geluBackward(u: Float32Array, dg: Float32Array, du: Float32Array
   for (let i = 0; i < n; i++) {
     const x = u[i];
     const x2 = x * x;
-    const t = Math.tanh(GELU_C * (x + 0.044715 * x2 * x));
+    const t = fastTanh(GELU_C * (x + 0.044715 * x2 * x));
     du[i] = dg[i] * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * GELU_C * (1 + 3 * 0.044715 * x2));
   }
 }

@@ -2,9 +2,9 @@
  * A WebAssembly SIMD matmul kernel for the fast engine, assembled here byte by byte (no toolchain, no
  * binary blob in the repository): C[Mp, Np] (+)= A·B in float32 with 128-bit vectors (f32x4).
  *
- * Layouts (the wrapper in kernels.ts packs them, padding M to a multiple of 4 and N to a multiple of 8
- * with zeros, so the kernel has no edge cases):
- *   A  panels: for each block of 4 rows i…i+3, P groups of 4 floats a(i, p) … a(i+3, p)   [Mp/4][P][4]
+ * Layouts (the wrapper in kernels.ts copies the operands in, padding M to a multiple of 4 and N to a
+ * multiple of 8 with zeros, so the kernel has no edge cases):
+ *   A  row-major [Mp, P] or transposed [P, Mp] (strides, see gemmModuleBytes)
  *   B  row-major [P, Np];  C row-major [Mp, Np]
  * Register tile 4 × 8: 8 f32x4 accumulators; per p two vector loads of B, four scalar loads of A
  * (splat), 8 multiplies and 8 adds. Each C element is the float32 sum over p = 0, 1, … in order, so a
@@ -57,6 +57,7 @@ const op = {
   sub: [0x6b],
   mul: [0x6c],
   geU: [0x4f],
+  shrU: [0x76],
   eqz: [0x45],
   f32Load: (offset: number) => [0x2a, 2, ...uleb(offset)],
   vLoad: (offset: number) => [0xfd, ...uleb(0x00), 4, ...uleb(offset)],
@@ -67,25 +68,33 @@ const op = {
   f32x4Mul: [0xfd, ...uleb(0xe6)],
 };
 
-/** The module's bytes: imports env.mem, exports gemm(a, b, c, Mp, P, Np, acc). */
+/**
+ * The module's bytes: imports env.mem, exports gemm(a, b, c, Mp, P, Np, acc, aTile, aStep, aLane): element
+ * a(i, p) of A is read at byte a + (i/4)·aTile + (i%4)·aLane + p·aStep, so row-major A [Mp, P] (aTile =
+ * 16P, aLane = 4P, aStep = 4) and transposed A stored [P, Mp] (aTile = 16, aLane = 4, aStep = 4Mp) are both
+ * read in place, without packing.
+ */
 export function gemmModuleBytes(): Uint8Array {
-  // params 0..6: a b c M P N acc ; i32 locals 7..: i j p ap bp cp nb cr ; v128 locals: acc 0..7, b0, b1, x
-  const [A, B, C, M, P, N, ACC] = [0, 1, 2, 3, 4, 5, 6];
-  const [i, j, p, ap, bp, cp, nb, cr] = [7, 8, 9, 10, 11, 12, 13, 14];
-  const accL = (k: number) => 15 + k; // 8 accumulators
-  const [b0, b1, x] = [23, 24, 25];
+  // params 0..9: a b c M P N acc aTile aStep aLane ; i32 locals 10..: i j p ap bp cp nb cr al2 al3 ;
+  // v128 locals: 8 accumulators, b0, b1, x
+  const [A, B, C, M, P, N, ACC, ATILE, ASTEP, ALANE] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const [i, j, p, ap, bp, cp, nb, cr, al2, al3] = [10, 11, 12, 13, 14, 15, 16, 17, 18, 19];
+  const accL = (k: number) => 20 + k; // 8 accumulators
+  const [b0, b1, x] = [28, 29, 30];
   const code: number[] = [];
   const e = (...xs: number[][]) => xs.forEach((c) => code.push(...c));
   // nb = N * 4 (row stride of B and C in bytes)
   e(op.get(N), op.i32(4), op.mul, op.set(nb));
+  e(op.get(ALANE), op.i32(2), op.mul, op.set(al2));
+  e(op.get(ALANE), op.i32(3), op.mul, op.set(al3));
   e(op.i32(0), op.set(i));
   e(op.block, op.loop); // $outI, $li
   e(op.get(i), op.get(M), op.geU, op.brIf(1));
   e(op.i32(0), op.set(j));
   e(op.block, op.loop); // $outJ, $lj
   e(op.get(j), op.get(N), op.geU, op.brIf(1));
-  // ap = a + i*P*4 ; bp = b + j*4 ; cp = c + (i*N + j)*4
-  e(op.get(A), op.get(i), op.get(P), op.mul, op.i32(4), op.mul, op.add, op.set(ap));
+  // ap = a + (i/4)*aTile ; bp = b + j*4 ; cp = c + (i*N + j)*4
+  e(op.get(A), op.get(i), op.i32(2), op.shrU, op.get(ATILE), op.mul, op.add, op.set(ap));
   e(op.get(B), op.get(j), op.i32(4), op.mul, op.add, op.set(bp));
   e(op.get(C), op.get(i), op.get(N), op.mul, op.get(j), op.add, op.i32(4), op.mul, op.add, op.set(cp));
   // accumulators: load C (acc) or zero
@@ -106,11 +115,13 @@ export function gemmModuleBytes(): Uint8Array {
   e(op.get(bp), op.vLoad(0), op.set(b0));
   e(op.get(bp), op.vLoad(16), op.set(b1));
   for (let r = 0; r < 4; r++) {
-    e(op.get(ap), op.f32Load(4 * r), op.f32x4Splat, op.set(x));
+    if (r === 0) e(op.get(ap));
+    else e(op.get(ap), op.get(r === 1 ? ALANE : r === 2 ? al2 : al3), op.add);
+    e(op.f32Load(0), op.f32x4Splat, op.set(x));
     e(op.get(accL(2 * r)), op.get(x), op.get(b0), op.f32x4Mul, op.f32x4Add, op.set(accL(2 * r)));
     e(op.get(accL(2 * r + 1)), op.get(x), op.get(b1), op.f32x4Mul, op.f32x4Add, op.set(accL(2 * r + 1)));
   }
-  e(op.get(ap), op.i32(16), op.add, op.set(ap));
+  e(op.get(ap), op.get(ASTEP), op.add, op.set(ap));
   e(op.get(bp), op.get(nb), op.add, op.set(bp));
   e(op.get(p), op.i32(1), op.sub, op.set(p));
   e(op.br(0));
@@ -130,13 +141,13 @@ export function gemmModuleBytes(): Uint8Array {
   e(op.end, op.end);
   e(op.end); // function end
   const locals = vec([
-    [...uleb(8), I32],
+    [...uleb(10), I32],
     [...uleb(11), V128],
   ]);
   const body = [...locals, ...code];
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([[0x60, ...vec(new Array(7).fill([I32])), 0x00]])),
+    ...section(1, vec([[0x60, ...vec(new Array(10).fill([I32])), 0x00]])),
     ...section(2, vec([[...str('env'), ...str('mem'), 0x02, 0x00, 0x01]])),
     ...section(3, vec([[0x00]])),
     ...section(7, vec([[...str('gemm'), 0x00, 0x00]])),
@@ -145,7 +156,7 @@ export function gemmModuleBytes(): Uint8Array {
   return Uint8Array.from(bytes);
 }
 
-type GemmFn = (a: number, b: number, c: number, M: number, P: number, N: number, acc: number) => void;
+type GemmFn = (a: number, b: number, c: number, M: number, P: number, N: number, acc: number, aTile: number, aStep: number, aLane: number) => void;
 
 /** The instantiated kernel and its memory; null where WebAssembly SIMD is unavailable. */
 export interface WasmGemm {
