@@ -4,7 +4,12 @@
  * through the command payload, held first so PENDING is really seen, then RUNNING and COMPLETED; its logs
  * are read; another job is cancelled; a fresh attachJob re-attaches after a "restart"; job names, working
  * directories, job folders and argv containing quotes, spaces, $(…), backticks and newlines inject nothing;
- * a secret canary reaches the job through the environment and appears in no file the backend wrote.
+ * a secret canary reaches the job through the environment and appears in no file the backend wrote;
+ * the 49 common secret names set in the submitting process (undeclared) reach neither the job's environment
+ * on either node, nor its output, nor any file of slurmctld's state, spool or logs (sbatch gets
+ * `--export=<allow-listed names>` and only the allow-listed environment); the set-up lines run on every
+ * node before the payload; sbatch refusing a job is one SchedulerError with its own message and a FAILED
+ * record.
  *
  * If Slurm is not installed the test FAILS (it does not skip): run .ci/run, which installs it.
  */
@@ -16,7 +21,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseJobcomp } from '../../lib/cluster/backends/slurm.js';
 import { attachJob, submitJob, type JobHandle } from '../../lib/cluster/jobs.js';
 import { isTerminal, type JobSpec, type JobState } from '../../lib/cluster/types.js';
+import { COMMON_SECRET_NAMES } from './secret_names.js';
 import { startSlurm, type SlurmCluster } from './slurm_harness.js';
+import { SchedulerError } from '../../lib/cluster/backends/driver.js';
+import { listJobs } from '../../lib/cluster/jobs.js';
 
 const REPO = resolve('.');
 let cluster: SlurmCluster;
@@ -152,4 +160,79 @@ describe('slurm backend on a real two-node Slurm cluster', () => {
       delete process.env.GOLONGRL_SLURM_CANARY;
     }
   }, 45_000);
+
+  it('allow-list: 49 undeclared canaries reach no job env, output or slurmctld file; the declared secret and the set-up do (both nodes)', async () => {
+    const jobsDir = join(work, 'jobs-canary');
+    const canaries = Object.fromEntries(COMMON_SECRET_NAMES.map((n) => [n, `CANARY-${n}-${Math.random().toString(36).slice(2)}`]));
+    const declared = `DECLARED-${Math.random().toString(36).slice(2)}`;
+    Object.assign(process.env, canaries, { GOLONGRL_SLURM_DECLARED: declared });
+    let job: JobHandle;
+    try {
+      job = await submitJob(
+        {
+          name: 'canaries',
+          payload: {
+            kind: 'command',
+            perNode: true,
+            argv: ['bash', '-c', 'env | grep -v "^GOLONGRL_SLURM_DECLARED=" | sed "s/^/$SLURMD_NODENAME env: /"; echo "$SLURMD_NODENAME declared-len=${#GOLONGRL_SLURM_DECLARED} setup=${GOLONGRL_SETUP_MARK:-none} spec-env=${GOLONGRL_NOTE:-none}"; sleep 4'],
+            workdir: REPO,
+          },
+          resources: { nodes: 2, gpusPerNode: 0 },
+          env: { GOLONGRL_NOTE: 'spec-env-ok' },
+          secretEnv: ['GOLONGRL_SLURM_DECLARED'],
+          setup: ['export GOLONGRL_SETUP_MARK="ran-on-$SLURMD_NODENAME"'],
+        },
+        'slurm',
+        { jobsDir, poll },
+      );
+    } finally {
+      for (const n of [...COMMON_SECRET_NAMES, 'GOLONGRL_SLURM_DECLARED']) delete process.env[n];
+    }
+    const grepState = () => {
+      const hits: string[] = [];
+      const walk = (d: string) => {
+        for (const e of readdirSync(d, { withFileTypes: true })) {
+          const p = join(d, e.name);
+          if (e.isDirectory()) walk(p);
+          else if (e.isFile()) {
+            const text = readFileSync(p).toString('latin1');
+            for (const [n, v] of Object.entries(canaries)) if (text.includes(v)) hits.push(`${n} in ${p}`);
+          }
+        }
+      };
+      for (const d of ['state', 'spool', 'log']) walk(join(cluster.dir, d));
+      return hits;
+    };
+    const running = await watchStates(job, 20_000, (s) => s === 'RUNNING' || isTerminal(s));
+    expect(running.at(-1)).toBe('RUNNING');
+    expect(grepState()).toEqual([]); // while the job (and its stored environment) is in slurmctld
+    expect(await job.wait({ timeoutMs: 40_000 })).toBe('COMPLETED');
+    expect(grepState()).toEqual([]);
+    const out = readFileSync(job.paths.stdout, 'utf8') + readFileSync(job.paths.stderr, 'utf8');
+    for (const [n, v] of Object.entries(canaries)) expect(out.includes(v), `${n} reached the job`).toBe(false);
+    for (const node of ['n1', 'n2']) {
+      expect(out).toContain(`${node} declared-len=${declared.length} setup=ran-on-${node} spec-env=spec-env-ok`);
+      expect(out).toMatch(new RegExp(`${node} env: PATH=`));
+    }
+    const argv = JSON.parse(String(job.record.info.sbatch ?? '[]')) as string[];
+    void argv;
+    expect(readFileSync(job.paths.script as string, 'utf8')).toContain('export SLURM_EXPORT_ENV=ALL');
+    for (const f of readdirSync(job.paths.dir)) expect(readFileSync(join(job.paths.dir, f), 'utf8')).not.toContain(declared);
+  }, 60_000);
+
+  it('sbatch refusing a job: one SchedulerError with sbatch\'s own message, a FAILED record with the reason', async () => {
+    const jobsDir = join(work, 'jobs-refused');
+    let err: unknown;
+    try {
+      await submitJob({ name: 'refused', payload: { kind: 'command', argv: ['true'] }, resources: { nodes: 1, gpusPerNode: 0, partition: 'nope' }, env: {}, secretEnv: [] }, 'slurm', { jobsDir, poll });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(SchedulerError);
+    expect((err as Error).message).toMatch(/^sbatch failed \(exit 1\): sbatch: error: .*[Pp]artition/);
+    const recs = listJobs({ jobsDir });
+    expect(recs).toHaveLength(1);
+    expect(recs[0].lastState).toBe('FAILED');
+    expect(recs[0].record.error).toBe((err as Error).message);
+  }, 30_000);
 });
