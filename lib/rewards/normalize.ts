@@ -11,22 +11,56 @@
  */
 
 /**
- * Python's `str.split()` with no argument: split on runs of Unicode whitespace, dropping empty pieces.
- * Python's whitespace set for `str.split()`/`str.strip()` is the characters for which `str.isspace()` is true.
+ * Python's whitespace for `str.split()`/`str.strip()`/`str.isspace()` (and `re`'s Unicode `\s`):
+ * U+0009–000D, U+001C–001F, U+0020, U+0085, U+00A0, U+1680, U+2000–200A, U+2028, U+2029, U+202F, U+205F, U+3000.
+ * All are in the BMP, so one UTF-16 unit is one code point here.
+ *
+ * Every helper below is a single left-to-right (or right-to-left) scan: linear in its input. Regexes such as
+ * `[ws]+$` are not — V8 retries the run from every start position, so a run of n spaces that is not at the
+ * end costs O(n²) (issue 15: 65,536 spaces took seconds per call).
  */
-const PY_WS = '\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
-const PY_WS_RUN = new RegExp(`[${PY_WS}]+`, 'u');
-const PY_WS_LEAD = new RegExp(`^[${PY_WS}]+`, 'u');
-const PY_WS_TRAIL = new RegExp(`[${PY_WS}]+$`, 'u');
+export function isPySpaceCode(c: number): boolean {
+  if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d) || (c >= 0x1c && c <= 0x1f);
+  if (c < 0x85) return false;
+  return c === 0x85 || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000;
+}
 
-/** Python `s.split()` (no separator). */
+/** Python `s.split()` (no separator): runs of whitespace separate, empty pieces dropped. */
 export function pySplit(s: string): string[] {
-  return s.split(PY_WS_RUN).filter((t) => t.length > 0);
+  const out: string[] = [];
+  const n = s.length;
+  let i = 0;
+  while (i < n) {
+    while (i < n && isPySpaceCode(s.charCodeAt(i))) i++;
+    if (i >= n) break;
+    const start = i;
+    while (i < n && !isPySpaceCode(s.charCodeAt(i))) i++;
+    out.push(s.slice(start, i));
+  }
+  return out;
 }
 
 /** Python `s.strip()` (no argument). */
 export function pyStrip(s: string): string {
-  return s.replace(PY_WS_LEAD, '').replace(PY_WS_TRAIL, '');
+  let i = 0;
+  let j = s.length;
+  while (i < j && isPySpaceCode(s.charCodeAt(i))) i++;
+  while (j > i && isPySpaceCode(s.charCodeAt(j - 1))) j--;
+  return i === 0 && j === s.length ? s : s.slice(i, j);
+}
+
+/** Python `s.lstrip()` (no argument). */
+export function pyLstrip(s: string): string {
+  let i = 0;
+  while (i < s.length && isPySpaceCode(s.charCodeAt(i))) i++;
+  return i === 0 ? s : s.slice(i);
+}
+
+/** Python `s.rstrip()` (no argument). */
+export function pyRstrip(s: string): string {
+  let j = s.length;
+  while (j > 0 && isPySpaceCode(s.charCodeAt(j - 1))) j--;
+  return j === s.length ? s : s.slice(0, j);
 }
 
 /**

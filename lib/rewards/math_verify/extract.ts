@@ -228,8 +228,19 @@ export function mathVerifyParse(text: string): ParsedItem[] {
 }
 
 export const GOLD_CACHE = new Map<string, ParsedItem[]>();
+/**
+ * The longest ground truth (in UTF-16 units) that is parsed. The reference parses with
+ * `parsing_timeout=5` and gets [] when that runs out; math_verify's extraction regexes backtrack
+ * (a run of n spaces or of "a\n" costs O(n²) in Python's `re` as in V8), so an unbounded gold could stall a
+ * training step (issue 15: a 64K-space gold took 267 s). We bound the work deterministically instead: a
+ * longer gold parses to [] — as the reference's timeout would — and can still score by string equality.
+ * Responses need no bound: the reward parses only their last 500 code points.
+ */
+export const MAX_GOLD_LENGTH = 2048;
+
 /** `parse("\\boxed{" + gold + "}")`, memoised (ground truths repeat across a batch; values are never mutated). */
 export function parseGold(gold: string): ParsedItem[] {
+  if (gold.length > MAX_GOLD_LENGTH) return [];
   let v = GOLD_CACHE.get(gold);
   if (v === undefined) {
     v = mathVerifyParse(`\\boxed{${gold}}`);

@@ -80,7 +80,8 @@
  *     than the tolerance count as equal, and sympy oddities are not reproduced (sympy 1.11 simplifies an
  *     unevaluated `cos(0)` to 0, so the reference accepts 0 for `\cos 0`);
  *   - sympy's printed form (`str(expr)`) is approximated; it matters only for symbol-vs-expression cases;
- *   - the 5-second timeouts: work is bounded instead (parse step budget, nesting depth, number sizes).
+ *   - the 5-second timeouts: work is bounded instead (parse step budget, nesting depth, number sizes, and a
+ *     ground truth over 2,048 UTF-16 units parses to [] as a timed-out parse would: `MAX_GOLD_LENGTH`).
  *
  * ## Validation
  *   The 55 golden cases match exactly. A differential run against the real Python stack (math_verify 0.8.0
