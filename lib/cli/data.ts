@@ -14,7 +14,7 @@ import { textTable } from '../util/table.js';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { CAPABILITIES } from '../rewards/capabilities.js';
+import { CAPABILITIES } from '../data/capabilities.js';
 import { readDataset, type ReadProgress } from '../data/dataset.js';
 import { profileDataset, type DataProfile, type LengthStats, type TokenMode } from '../data/profile.js';
 import { buildPromptIndex, readRolloutDump, writeDumpFixture, DUMP_FIXTURE_OPTIONS } from '../data/rollout_dump.js';

@@ -5,6 +5,7 @@
  */
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
+import { errnoText, InputError, OutputError } from '../util/jsonl.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -15,6 +16,33 @@ export class UsageError extends Error {
     super(message);
     this.name = 'UsageError';
   }
+}
+
+/**
+ * The CLI's one error path: the one line to print (after "golongrl VERB: ") for an error caused by the
+ * input or the environment — bad input (`InputError`: file, where, what), an output that cannot be
+ * written (`OutputError`), a system error on a path (EISDIR, ENOENT, EACCES, ENOSPC…, with the path),
+ * a file SQLite cannot open as a database — or undefined for anything else (a bug: print the stack).
+ */
+export function describeError(e: unknown, opts: { skipBadHint?: boolean } = {}): string | undefined {
+  if (e instanceof InputError) {
+    const hint = opts.skipBadHint && e.where === undefined ? '\n  (use --skip-bad FILE to quarantine bad lines and go on)' : '';
+    return e.message + hint;
+  }
+  if (e instanceof OutputError) return e.message;
+  const err = e as NodeJS.ErrnoException & { path?: string; dest?: string };
+  if (err && typeof err === 'object' && typeof err.code === 'string') {
+    if (/^SQLITE_(NOTADB|CORRUPT|CANTOPEN)/.test(err.code)) {
+      const file = (err as { file?: string }).file;
+      return `${file ? `${file}: ` : ''}${err.code === 'SQLITE_NOTADB' ? 'not an SQLite database' : err.message} (SQLite: ${err.message})`;
+    }
+    if (err.syscall) {
+      const what = errnoText(err);
+      if (err.path) return `${err.path}: ${what}${err.dest ? ` (→ ${err.dest})` : ''}`;
+      if (err.syscall === 'write' && (err.code === 'ENOSPC' || err.code === 'EIO' || err.code === 'EDQUOT')) return `cannot write the output: ${what}`;
+    }
+  }
+  return undefined;
 }
 
 /** Accumulates output lines and flushes them in large chunks, waiting on 'drain' when needed. */

@@ -6,18 +6,16 @@ import { runAdvantages, ADVANTAGES_HELP } from './advantages.js';
 import { runCompare, COMPARE_HELP } from './compare.js';
 import { runData, DATA_HELP } from './data.js';
 import { runDemo, DEMO_HELP } from './demo.js';
-import { EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK, UsageError } from './io.js';
+import { describeError, EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK, UsageError } from './io.js';
 import { runScore, SCORE_HELP } from './score.js';
 import { LAB_HELP, NOTEBOOKS_HELP, runLab, runNotebooks } from './notebooks.js';
 import { runTrain, TRAIN_HELP } from './train.js';
 import { CURVES_HELP, runCurves } from './curves.js';
 import { runEval, EVAL_HELP } from './eval.js';
 import { runResults, RESULTS_HELP } from './results.js';
-import { REPLAY_HELP, runReplay } from './replay.js';
 import { runSubmit, SUBMIT_HELP } from './submit.js';
 import { RECIPES_HELP, runRecipes } from './recipes.js';
 import { CANCEL_HELP, LIST_HELP, LOGS_HELP, runCancel, runList, runLogs, runStatus, STATUS_HELP } from './jobs.js';
-import { InputError } from '../util/jsonl.js';
 
 type Verb = { run: (argv: string[]) => Promise<number>; help: string; summary: string };
 
@@ -38,7 +36,6 @@ export const VERBS: Record<string, Verb> = {
   list: { run: runList, help: LIST_HELP, summary: 'every recorded job with its last known state' },
   eval: { run: runEval, help: EVAL_HELP, summary: 'watch a checkpoint dir, evaluate every complete checkpoint exactly once; re-score benchmark outputs' },
   results: { run: runResults, help: RESULTS_HELP, summary: 'evaluation results database as a table (six-benchmark average per step)' },
-  replay: { run: runReplay, help: REPLAY_HELP, summary: 'replay a verl run\'s rollout dump: per-task metrics and every estimator step by step, HTML/PNG/CSV report' },
   curves: { run: runCurves, help: CURVES_HELP, summary: 'training curves from TensorBoard / verl console / metrics JSONL logs: group by config, TensorBoard smoothing, mean ± std, PNG/CSV' },
 };
 
@@ -58,23 +55,30 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`golongrl: unknown verb '${verb}'\n\n${usage()}\n`);
     return EXIT_BAD_INPUT;
   }
+  // A full disk or closed pipe on stdout is an 'error' event on the stream, not a throw: route it here.
+  let outError: Error | undefined;
+  const onOutError = (e: Error) => void (outError ??= e);
+  process.stdout.on('error', onOutError);
   try {
-    return await v.run(rest);
+    const code = await v.run(rest);
+    if (outError) throw outError;
+    return code;
   } catch (e) {
-    if (e instanceof InputError) {
-      process.stderr.write(`golongrl ${verb}: ${e.message}\n  (use --skip-bad FILE to quarantine bad lines and go on)\n`);
-      return EXIT_BAD_INPUT;
-    }
     if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`golongrl ${verb}: ${(e as Error).message}\n\n${v.help}\n`);
       return EXIT_BAD_INPUT;
     }
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
-      process.stderr.write(`golongrl ${verb}: ${(e as Error).message}\n`);
+    if ((e as NodeJS.ErrnoException).code === 'EPIPE') return EXIT_OK;
+    // One error path: bad input, an unwritable output, a full disk → one line naming file, what and
+    // where, exit 2; anything else is a bug → the stack, exit 1.
+    const line = describeError(e, { skipBadHint: v.help.includes('--skip-bad') });
+    if (line !== undefined) {
+      process.stderr.write(`golongrl ${verb}: ${line}\n`);
       return EXIT_BAD_INPUT;
     }
-    if ((e as NodeJS.ErrnoException).code === 'EPIPE') return EXIT_OK;
     process.stderr.write(`golongrl ${verb}: ${(e as Error).stack ?? String(e)}\n`);
     return EXIT_FAILURE;
+  } finally {
+    process.stdout.off('error', onOutError);
   }
 }

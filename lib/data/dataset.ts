@@ -2,7 +2,7 @@
  * Streaming dataset readers: JSONL (line by line) and parquet (row group by row group), one row
  * at a time through a validator, with the error and quarantine conventions of lib/util/jsonl.ts.
  *
- * - JSONL: bytes are split on `\n` (lib/data/lines.ts) and each line is decoded and parsed on its
+ * - JSONL: bytes are split on `\n` (lib/util/lines.ts) and each line is decoded and parsed on its
  *   own, so a multi-GB file of 160K-token prompts never becomes one string; memory is one read
  *   chunk plus one line. Rows are numbered by their 1-based line, as editors show them.
  * - Parquet: hyparquet reads one row group at a time (memory: one row group's columns). Rows are
@@ -16,18 +16,27 @@
  * given (`--skip-bad FILE`): then the row is appended there as one JSON line
  * `{file, line | row, field, reason, text}` (text = the raw line, or the row as JSON), counted,
  * and reading goes on. Nothing is dropped silently; blank JSONL lines are counted too.
+ *
+ * A file that cannot be read at all is an `InputError` too, one line naming the place: a JSONL line
+ * too long for a string (line and byte offset); a parquet footer that is missing or corrupt (the
+ * footer's bytes; truncated files end up here); a row group whose pages cannot be decoded (row group,
+ * its rows, the column and the column chunk's bytes): corrupt or truncated pages, a compression codec
+ * we cannot decompress (hyparquet-compressors supplies snappy, gzip, brotli, zstd, lz4 and lz4_raw),
+ * an encoding or type hyparquet does not support.
  */
-import { closeSync, createWriteStream, fstatSync, openSync, readSync, statSync, type WriteStream } from 'node:fs';
-import type { AsyncBuffer } from 'hyparquet';
-import { FieldError, InputError } from '../util/jsonl.js';
-import { forEachLine, LineTooLongError, openBytes } from './lines.js';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import type { AsyncBuffer, Compressors, FileMetaData } from 'hyparquet';
+import { checkInputFile, errnoText, FieldError, InputError, Quarantine, readJsonl } from '../util/jsonl.js';
 import { validateRecord, type DatasetRecord } from './schema.js';
 import { importEsm } from './esm.cjs';
 
 type Hyparquet = typeof import('hyparquet');
 let hyparquet: Promise<Hyparquet> | undefined;
+let compressors: Promise<Compressors> | undefined;
 /** hyparquet is ES-only: loaded through esm.cjs so the notebook kernel's CommonJS can use it too. */
-const loadHyparquet = () => (hyparquet ??= importEsm<Hyparquet>('hyparquet'));
+export const loadHyparquet = () => (hyparquet ??= importEsm<Hyparquet>('hyparquet'));
+/** The codecs beyond hyparquet's built-in snappy: gzip, brotli, zstd, lz4, lz4_raw (hyparquet-compressors). */
+export const loadCompressors = () => (compressors ??= importEsm<{ compressors: Compressors }>('hyparquet-compressors').then((m) => m.compressors));
 
 export type DatasetFormat = 'jsonl' | 'parquet';
 
@@ -39,9 +48,8 @@ export function detectFormat(path: string): DatasetFormat {
 /** A bad parquet row: names the file, the 0-based row index and the field. Exit code 2 in the CLI. */
 export class RowInputError extends InputError {
   constructor(file: string, readonly row: number, field: string, reason: string) {
-    super(file, row, field, reason);
+    super(file, row, field, reason, `row ${row}`);
     this.name = 'RowInputError';
-    this.message = `${file}: row ${row}: field '${field}': ${reason}`;
   }
 }
 
@@ -99,24 +107,6 @@ export function normalizeParquetValue(v: unknown): unknown {
   return v;
 }
 
-class Quarantine {
-  private out: WriteStream | undefined;
-  count = 0;
-  constructor(private readonly path: string | undefined) {}
-  get enabled(): boolean {
-    return this.path !== undefined;
-  }
-  write(entry: Record<string, unknown>): void {
-    this.out ??= createWriteStream(this.path!, { flags: 'a' });
-    this.out.write(JSON.stringify(entry) + '\n');
-    this.count++;
-  }
-  async close(): Promise<void> {
-    const out = this.out;
-    if (out) await new Promise<void>((res, rej) => out.end((err?: Error | null) => (err ? rej(err) : res())));
-  }
-}
-
 /**
  * Read every row of a JSONL or parquet file through `validate` (which throws `FieldError`),
  * calling `onRow` for each valid row, in file order, awaiting it.
@@ -129,68 +119,24 @@ export async function readRecords<T>(
 ): Promise<ReadRecordsResult> {
   const format = opts.format ?? detectFormat(path);
   const name = path === '-' ? '<stdin>' : path;
+  if (format === 'jsonl') return readJsonlRecords(path, validate, onRow, opts);
   const q = new Quarantine(opts.skipBad);
   try {
-    return format === 'parquet' ? await readParquet(path, name, validate, onRow, opts, q) : await readJsonlRecords(path, name, validate, onRow, opts, q);
+    return await readParquet(path, name, validate, onRow, opts, q);
   } finally {
-    await q.close();
+    q.close();
   }
 }
 
+/** JSONL through the project's one JSONL reader (lib/util/jsonl.ts), rows numbered by line. */
 async function readJsonlRecords<T>(
   path: string,
-  name: string,
   validate: (obj: Record<string, unknown>) => T,
   onRow: (row: RecordRow<T>) => void | Promise<void>,
   opts: ReadRecordsOptions,
-  q: Quarantine,
 ): Promise<ReadRecordsResult> {
-  const totalBytes = path === '-' ? undefined : statSync(path).size;
-  let rows = 0;
-  let blank = 0;
-  let lineNo = 0;
-  const reject = (line: number, field: string, reason: string, text: string) => {
-    if (!q.enabled) throw new InputError(name, line, field, reason);
-    q.write({ file: name, line, field, reason, text });
-  };
-  let res: { lines: number; bytes: number };
-  try {
-    res = await forEachLine(openBytes(path), async (text, info) => {
-      lineNo = info.line;
-      if (text.trim() === '') {
-        blank++;
-        return;
-      }
-      let obj: unknown;
-      try {
-        obj = JSON.parse(text);
-      } catch (e) {
-        reject(info.line, '<line>', `not valid JSON (${(e as Error).message})`, text);
-        return;
-      }
-      if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
-        reject(info.line, '<line>', 'expected a JSON object', text);
-        return;
-      }
-      let value: T;
-      try {
-        value = validate(obj as Record<string, unknown>);
-      } catch (e) {
-        if (e instanceof FieldError) {
-          reject(info.line, e.field, e.reason, text);
-          return;
-        }
-        throw e;
-      }
-      rows++;
-      await onRow({ index: info.line, raw: obj as Record<string, unknown>, value });
-      opts.onProgress?.({ rows, bad: q.count, bytesRead: info.bytesRead, totalBytes });
-    });
-  } catch (e) {
-    if (e instanceof LineTooLongError) throw new InputError(name, e.line, '<line>', e.message);
-    throw e;
-  }
-  return { format: 'jsonl', rows, bad: q.count, blank, bytes: totalBytes ?? res.bytes, totalRows: Math.max(lineNo, res.lines) };
+  const res = await readJsonl(path, validate, { skipBad: opts.skipBad, onProgress: opts.onProgress }, (r) => onRow({ index: r.line, raw: r.raw, value: r.value }));
+  return { format: 'jsonl', rows: res.delivered, bad: res.bad, blank: res.blank, bytes: res.bytes, totalRows: res.lines };
 }
 
 /**
@@ -223,8 +169,14 @@ async function readParquet<T>(
   opts: ReadRecordsOptions,
   q: Quarantine,
 ): Promise<ReadRecordsResult> {
-  if (path === '-') throw new InputError(name, 0, '<file>', 'parquet cannot be read from stdin (it needs random access)');
-  const fd = openSync(path, 'r');
+  if (path === '-') throw InputError.at(name, 'stdin', 'parquet cannot be read from stdin (it needs random access)');
+  checkInputFile(path);
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (e) {
+    throw InputError.at(name, 'open', errnoText(e as NodeJS.ErrnoException));
+  }
   try {
     return await readParquetFile(fd, name, validate, onRow, opts, q);
   } finally {
@@ -241,21 +193,28 @@ async function readParquetFile<T>(
   q: Quarantine,
 ): Promise<ReadRecordsResult> {
   const { parquetMetadataAsync, parquetReadObjects } = await loadHyparquet();
+  const codecs = await loadCompressors();
   const file = fileBuffer(fd);
-  let metadata;
+  const totalBytes = file.byteLength;
+  let metadata: FileMetaData;
   try {
     metadata = await parquetMetadataAsync(file);
   } catch (e) {
-    throw new RowInputError(name, 0, '<file>', `not a readable parquet file (${(e as Error).message})`);
+    throw InputError.at(name, `footer (file of ${totalBytes} bytes)`, `not a readable parquet file: ${hyparquetReason(e)}`);
   }
   const totalRows = Number(metadata.num_rows);
-  const totalBytes = file.byteLength;
   let rows = 0;
   let start = 0;
   let bytesRead = 0;
-  for (const group of metadata.row_groups) {
+  for (const [g, group] of metadata.row_groups.entries()) {
     const n = Number(group.num_rows);
-    const objects = await parquetReadObjects({ file, metadata, rowStart: start, rowEnd: start + n });
+    let objects: Record<string, unknown>[];
+    try {
+      objects = await parquetReadObjects({ file, metadata, rowStart: start, rowEnd: start + n, compressors: codecs });
+      if (objects.length !== n) throw new Error(`expected ${n} rows, decoded ${objects.length}`);
+    } catch (e) {
+      throw await rowGroupError(name, file, metadata, g, start, n, e, codecs);
+    }
     for (let i = 0; i < objects.length; i++) {
       const row = start + i;
       const raw = normalizeParquetValue(objects[i]) as Record<string, unknown>;
@@ -276,6 +235,40 @@ async function readParquetFile<T>(
     for (const c of group.columns) bytesRead += Number(c.meta_data?.total_compressed_size ?? 0);
   }
   return { format: 'parquet', rows, bad: q.count, blank: 0, bytes: totalBytes, totalRows };
+}
+
+/** hyparquet's message without its "parquet " prefix; a RangeError/TypeError from garbage bytes says so. */
+function hyparquetReason(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  const plain = msg.replace(/^parquet /, '');
+  return e instanceof RangeError || e instanceof TypeError ? `corrupt data (${plain})` : plain;
+}
+
+/**
+ * Locate a row group that failed to decode: re-read it one column at a time to name the column and the
+ * column chunk's byte range (only on failure, so the normal path reads each row group once).
+ */
+async function rowGroupError(name: string, file: AsyncBuffer, metadata: FileMetaData, g: number, start: number, n: number, e: unknown, codecs: Compressors): Promise<InputError> {
+  const { parquetReadObjects } = await loadHyparquet();
+  const group = metadata.row_groups[g];
+  const where = `row group ${g} (rows ${start}–${start + n - 1})`;
+  for (const c of group.columns) {
+    const md = c.meta_data;
+    if (!md) continue;
+    const column = md.path_in_schema[0];
+    try {
+      await parquetReadObjects({ file, metadata, rowStart: start, rowEnd: start + n, columns: [column], compressors: codecs });
+    } catch (ce) {
+      const first = Number(md.dictionary_page_offset ?? md.data_page_offset);
+      const bytes = `bytes ${first}–${first + Number(md.total_compressed_size)}`;
+      const codec = md.codec;
+      const reason = /unsupported compression codec/.test(String((ce as Error).message))
+        ? `compression codec ${codec} is not supported (supported: UNCOMPRESSED, SNAPPY, GZIP, BROTLI, ZSTD, LZ4, LZ4_RAW)`
+        : `cannot decode the column's pages: ${hyparquetReason(ce)}`;
+      return InputError.at(name, `${where}, column '${md.path_in_schema.join('.')}' (${codec}, ${bytes})`, reason);
+    }
+  }
+  return InputError.at(name, where, `cannot decode the row group: ${hyparquetReason(e)}`);
 }
 
 /** Stream a GoLongRL dataset file (JSONL or parquet), validating every row (lib/data/schema.ts). */

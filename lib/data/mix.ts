@@ -48,7 +48,7 @@ import { dirname } from 'node:path';
 import { Rng } from '../util/random.js';
 import { detectFormat, readDataset, readRecords, type DatasetFormat, type ReadProgress } from './dataset.js';
 import { importEsm } from './esm.cjs';
-import { forEachLine, openBytes } from './lines.js';
+import { forEachLine, openBytes } from '../util/lines.js';
 import { createTokenCounter, ENGINE, renderedLength, type PromptTokenCounter } from './tokens.js';
 
 export type MixTokenMeasure = 'exact' | 'chars';

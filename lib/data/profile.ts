@@ -8,7 +8,7 @@
  * Percentiles use linear interpolation between order statistics (numpy's default):
  * p(q) = x[⌊h⌋] + (h − ⌊h⌋)(x[⌊h⌋+1] − x[⌊h⌋]) with h = q(n − 1) over the sorted values.
  */
-import { CAPABILITIES, type Capability } from '../rewards/capabilities.js';
+import { CAPABILITIES, type Capability } from './capabilities.js';
 import { readDataset, type DatasetFormat, type ReadProgress } from './dataset.js';
 import { createTokenCounter, defaultCacheDir, ENGINE, renderedLength, type PromptTokenCounter } from './tokens.js';
 

@@ -20,8 +20,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { subTaskMetric } from '../rewards/subtasks.js';
-import { capabilityOf, type Capability } from '../rewards/capabilities.js';
+import { subTaskMetric } from './subtasks.js';
+import { capabilityOf, type Capability } from './capabilities.js';
 import { Rng } from '../util/random.js';
 import { importEsm } from './esm.cjs';
 import {

@@ -38,9 +38,9 @@
  * The row then maps to one of the nine capability types and a reward type
  * (lib/rewards/capabilities.ts) and to the trainer's reward mode (`toRewardMode`).
  */
-import { CAPABILITIES, capabilityOf, rewardTypeOf, type Capability, type RewardType } from '../rewards/capabilities.js';
+import { CAPABILITIES, capabilityOf, rewardTypeOf, type Capability, type RewardType } from './capabilities.js';
 import { checkRewardCase } from '../rewards/index.js';
-import { toRewardMode } from '../rewards/subtasks.js';
+import { toRewardMode } from './subtasks.js';
 import { FieldError, typeOf } from '../util/jsonl.js';
 
 export { CAPABILITIES };

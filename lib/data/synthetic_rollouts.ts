@@ -12,8 +12,8 @@
  */
 import { computeScore } from '../rewards/index.js';
 import type { RewardCase } from '../rewards/types.js';
-import { CAPABILITIES, type Capability } from '../rewards/capabilities.js';
-import { toRewardMode } from '../rewards/subtasks.js';
+import { CAPABILITIES, type Capability } from './capabilities.js';
+import { toRewardMode } from './subtasks.js';
 import { Rng } from '../util/random.js';
 
 const WORDS = 'alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma tau upsilon phi chi psi omega river stone ledger clause verse tariff invoice chapter cloud'.split(' ');

@@ -1,26 +1,41 @@
 /**
- * Streaming JSONL input with honest error handling.
+ * Streaming JSONL input with honest error handling — the project's one JSONL reader and its one
+ * input-error type.
  *
- * Every CLI verb that reads rows goes through `readJsonl`: a line that is not valid
- * JSON, or a row that fails the verb's validator, raises an `InputError` naming the
- * file, the 1-based line and the field — unless a quarantine file was given
- * (`--skip-bad FILE`), in which case the raw line is appended there with the
- * reason, counted, and reading goes on. Nothing is ever dropped silently.
+ * Every reader of JSONL rows (the CLI verbs, lib/data's dataset reader, the eval readers) goes through
+ * `readJsonl`, which splits raw bytes with lib/util/lines.ts (the byte-level line reader): a line that
+ * is not valid JSON, or a row that fails the caller's validator, raises an `InputError` naming the file,
+ * the 1-based line and the field — unless a quarantine file was given (`--skip-bad FILE`), in which
+ * case the raw line is appended there with the reason, counted, and reading goes on. Nothing is ever
+ * dropped silently. A line too long for a JavaScript string is an `InputError` too (line and byte).
+ *
+ * `InputError` is the one error type for bad input anywhere in the project (JSONL lines, parquet rows
+ * and pages, CSV cells, log records): file, where (line / row / row group / byte) and what is wrong.
+ * The CLI prints its message as one line and exits 2.
  */
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { createInterface } from 'node:readline';
-import type { Readable } from 'node:stream';
+import { closeSync, openSync, statSync, writeSync } from 'node:fs';
+import { forEachLine, LineTooLongError, openBytes } from './lines.js';
 
-/** A bad input row: names the file, the line and the field. Exit code 2 in the CLI. */
+/**
+ * Bad input: names the file, where in it (a 1-based line by default; or `where`, e.g. "row 5",
+ * "row group 2 (rows 20–29), column prompt", "bytes 8–12"), the field when there is one, and the reason.
+ * Exit code 2 in the CLI.
+ */
 export class InputError extends Error {
   constructor(
     readonly file: string,
     readonly line: number,
     readonly field: string,
     readonly reason: string,
+    readonly where?: string,
   ) {
-    super(`${file}:${line}: field '${field}': ${reason}`);
+    super(where === undefined ? `${file}:${line}: field '${field}': ${reason}` : `${file}: ${where}: ${field && !field.startsWith('<') ? `field '${field}': ` : ''}${reason}`);
     this.name = 'InputError';
+  }
+
+  /** An error about the file as a whole or a place in it that is not a line (no field). */
+  static at(file: string, where: string, reason: string): InputError {
+    return new InputError(file, 0, '', reason, where);
   }
 }
 
@@ -35,6 +50,63 @@ export class FieldError extends Error {
   }
 }
 
+/** The quarantine target cannot be written (permission, full disk, a directory…): names the file. */
+export class OutputError extends Error {
+  constructor(
+    readonly file: string,
+    readonly reason: string,
+  ) {
+    super(`${file}: ${reason}`);
+    this.name = 'OutputError';
+  }
+}
+
+/** Plain words for the errno codes bad paths and full disks produce. */
+export function errnoText(e: NodeJS.ErrnoException): string {
+  const words: Record<string, string> = {
+    ENOENT: 'no such file or directory',
+    EISDIR: 'is a directory',
+    ENOTDIR: 'a component of the path is not a directory',
+    EACCES: 'permission denied',
+    EPERM: 'operation not permitted',
+    ENOSPC: 'no space left on device',
+    EROFS: 'read-only file system',
+    EDQUOT: 'disk quota exceeded',
+    EFBIG: 'file too large',
+    EMFILE: 'too many open files',
+    EIO: 'input/output error',
+  };
+  return (e.code && words[e.code]) ?? e.message;
+}
+
+/**
+ * The `--skip-bad FILE` target: bad rows are appended as JSON lines. Opened on first use and written
+ * synchronously, so an unwritable path or a full disk is an `OutputError` at the row that needed it
+ * (never an unhandled stream 'error' event after more output).
+ */
+export class Quarantine {
+  private fd: number | undefined;
+  count = 0;
+  constructor(readonly path: string | undefined) {}
+  get enabled(): boolean {
+    return this.path !== undefined;
+  }
+  write(entry: Record<string, unknown>): void {
+    const path = this.path!;
+    try {
+      this.fd ??= openSync(path, 'a');
+      writeSync(this.fd, JSON.stringify(entry) + '\n');
+    } catch (e) {
+      throw new OutputError(path, `cannot write the quarantine file: ${errnoText(e as NodeJS.ErrnoException)}`);
+    }
+    this.count++;
+  }
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+}
+
 export interface JsonlRow<T> {
   /** 1-based line number in the source. */
   line: number;
@@ -44,9 +116,20 @@ export interface JsonlRow<T> {
   value: T;
 }
 
+export interface JsonlProgress {
+  rows: number;
+  bad: number;
+  /** Bytes consumed so far. */
+  bytesRead: number;
+  /** File size (undefined for stdin). */
+  totalBytes?: number;
+}
+
 export interface ReadJsonlOptions {
   /** Quarantine file: bad lines are appended there as JSON `{file, line, field, reason, text}` and counted. */
   skipBad?: string;
+  /** Called after every delivered row (cheap; throttle any display yourself). */
+  onProgress?: (p: JsonlProgress) => void;
 }
 
 export interface ReadJsonlResult<T> {
@@ -55,15 +138,42 @@ export interface ReadJsonlResult<T> {
   bad: number;
   /** Blank lines are not rows; they are counted here so nothing vanishes unexplained. */
   blank: number;
+  /** Valid rows delivered (to `onRow`, or collected in `rows`). */
+  delivered: number;
+  /** Lines seen, blank and bad included. */
+  lines: number;
+  /** Bytes read (the file size for a whole file). */
+  bytes: number;
 }
 
-/** Open `path` for reading, `-` meaning standard input. */
-export function openInput(path: string): Readable {
-  return path === '-' ? process.stdin : createReadStream(path, { encoding: 'utf8' });
+/** Parse one JSONL line into an object, or say what is wrong with it (a `FieldError` on '<line>'). */
+export function parseJsonObject(text: string): Record<string, unknown> {
+  let obj: unknown;
+  try {
+    obj = JSON.parse(text);
+  } catch (e) {
+    throw new FieldError('<line>', `not valid JSON (${(e as Error).message})`);
+  }
+  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw new FieldError('<line>', 'expected a JSON object');
+  return obj as Record<string, unknown>;
+}
+
+/** Stat `path` as an input file: a directory or a missing file is an `InputError` naming it. */
+export function checkInputFile(path: string): number | undefined {
+  if (path === '-') return undefined;
+  let st;
+  try {
+    st = statSync(path);
+  } catch (e) {
+    throw InputError.at(path, 'open', errnoText(e as NodeJS.ErrnoException));
+  }
+  if (st.isDirectory()) throw InputError.at(path, 'open', 'is a directory (expected a JSONL file)');
+  return st.isFile() ? st.size : undefined;
 }
 
 /**
- * Read a JSONL source line by line (streaming; no whole-file string) and validate each row.
+ * Read a JSONL source (a path, `-` for stdin) line by line — streaming, byte-level, no whole-file
+ * string — and validate each row.
  * @param validate maps the parsed object to T or throws `FieldError`.
  * @param onRow optional streaming consumer; when given, rows are not accumulated.
  */
@@ -74,57 +184,44 @@ export async function readJsonl<T>(
   onRow?: (row: JsonlRow<T>) => void | Promise<void>,
 ): Promise<ReadJsonlResult<T>> {
   const name = path === '-' ? '<stdin>' : path;
-  const input = openInput(path);
-  const rl = createInterface({ input, crlfDelay: Infinity });
+  const totalBytes = checkInputFile(path);
+  const q = new Quarantine(opts.skipBad);
   const rows: JsonlRow<T>[] = [];
-  let quarantine: WriteStream | undefined;
-  let bad = 0;
   let blank = 0;
-  let lineNo = 0;
-  const reject = (field: string, reason: string, text: string) => {
-    if (!opts.skipBad) throw new InputError(name, lineNo, field, reason);
-    quarantine ??= createWriteStream(opts.skipBad, { flags: 'a' });
-    quarantine.write(JSON.stringify({ file: name, line: lineNo, field, reason, text }) + '\n');
-    bad++;
-  };
+  let delivered = 0;
+  let res: { lines: number; bytes: number };
   try {
-    for await (const text of rl) {
-      lineNo++;
+    res = await forEachLine(openBytes(path), async (text, info) => {
       if (text.trim() === '') {
         blank++;
-        continue;
+        return;
       }
-      let obj: unknown;
-      try {
-        obj = JSON.parse(text);
-      } catch (e) {
-        reject('<line>', `not valid JSON (${(e as Error).message})`, text);
-        continue;
-      }
-      if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
-        reject('<line>', 'expected a JSON object', text);
-        continue;
-      }
+      let raw: Record<string, unknown>;
       let value: T;
       try {
-        value = validate(obj as Record<string, unknown>);
+        raw = parseJsonObject(text);
+        value = validate(raw);
       } catch (e) {
-        if (e instanceof FieldError) {
-          reject(e.field, e.reason, text);
-          continue;
-        }
-        throw e;
+        if (!(e instanceof FieldError)) throw e;
+        if (!q.enabled) throw new InputError(name, info.line, e.field, e.reason);
+        q.write({ file: name, line: info.line, field: e.field, reason: e.reason, text });
+        return;
       }
-      const row = { line: lineNo, raw: obj as Record<string, unknown>, value };
+      delivered++;
+      const row = { line: info.line, raw, value };
       if (onRow) await onRow(row);
       else rows.push(row);
-    }
+      opts.onProgress?.({ rows: delivered, bad: q.count, bytesRead: info.bytesRead, totalBytes });
+    });
+  } catch (e) {
+    if (e instanceof LineTooLongError) throw new InputError(name, e.line, '<line>', `too long: ${e.message}`, `line ${e.line}, byte ${e.offset}`);
+    const err = e as NodeJS.ErrnoException;
+    if (err.code && err.path === path) throw InputError.at(name, 'read', errnoText(err));
+    throw e;
   } finally {
-    rl.close();
-    if (quarantine) await new Promise<void>((res, rej) => quarantine!.end((err?: Error | null) => (err ? rej(err) : res())));
+    q.close();
   }
-  if (input !== process.stdin) (input as ReturnType<typeof createReadStream>).destroy();
-  return { rows, bad, blank };
+  return { rows, bad: q.count, blank, delivered, lines: res.lines, bytes: totalBytes ?? res.bytes };
 }
 
 /** Field helpers for validators. */

@@ -3,7 +3,7 @@
  * real files, real exit codes.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -127,5 +127,118 @@ describe('golongrl advantages', () => {
     const u = cli(['advantages', '--estimator', 'nope', f]);
     expect(u.code).toBe(2);
     expect(u.err).toContain('known: grpo');
+  });
+});
+
+/** stderr is one line (plus nothing), with no stack frame in it. */
+function oneLine(err: string): string {
+  const lines = err.trim().split('\n');
+  expect(lines, err).toHaveLength(1);
+  expect(err).not.toMatch(/^\s+at /m);
+  return lines[0];
+}
+
+describe('one error path: file, what, where, exit 2 — never a stack trace', () => {
+  const good = jsonl([{ data_source: 'EM', response: 'a</think>b', ground_truth: { golden_label: 'b' } }]);
+  const mixed = good + '{not json\n';
+
+  it('score DIR → "is a directory", with the path', () => {
+    const r = cli(['score', tmp]);
+    expect(r.code).toBe(2);
+    expect(oneLine(r.err)).toBe(`golongrl score: ${tmp}: open: is a directory (expected a JSONL file)`);
+  });
+
+  it('a missing input names the path', () => {
+    const p = join(tmp, 'nope', 'missing.jsonl');
+    const r = cli(['score', p]);
+    expect(r.code).toBe(2);
+    expect(oneLine(r.err)).toBe(`golongrl score: ${p}: open: no such file or directory`);
+  });
+
+  it('a full --skip-bad target (/dev/full) → one line naming it, exit 2', () => {
+    const f = join(tmp, 'mixed-full.jsonl');
+    writeFileSync(f, mixed);
+    const r = cli(['score', f, '--skip-bad', '/dev/full']);
+    expect(r.code).toBe(2);
+    expect(oneLine(r.err)).toBe('golongrl score: /dev/full: cannot write the quarantine file: no space left on device');
+  });
+
+  it('an unwritable --skip-bad target (read-only directory; as root, sysfs) → one line naming it, exit 2', () => {
+    const f = join(tmp, 'mixed-ro.jsonl');
+    writeFileSync(f, mixed);
+    let target: string;
+    if (process.getuid?.() === 0) target = '/sys/golongrl-quarantine.jsonl'; // root ignores directory modes; sysfs refuses new files
+    else {
+      const ro = join(tmp, 'ro');
+      mkdirSync(ro);
+      chmodSync(ro, 0o555);
+      target = join(ro, 'q.jsonl');
+    }
+    for (const verb of [['score', f], ['data', 'validate', f]]) {
+      const r = cli([...verb, '--skip-bad', target]);
+      expect(r.code).toBe(2);
+      expect(oneLine(r.err)).toMatch(new RegExp(`: ${target}: cannot write the quarantine file: (permission denied|read-only file system)$`));
+    }
+  });
+
+  it('a quarantine target that is a directory → "is a directory"', () => {
+    const f = join(tmp, 'mixed-dir.jsonl');
+    writeFileSync(f, mixed);
+    const r = cli(['advantages', '--estimator', 'grpo', f, '--skip-bad', tmp]);
+    expect(r.code).toBe(2);
+    expect(oneLine(r.err)).toMatch(/: cannot write the quarantine file: is a directory$/);
+  });
+
+  it('stdout on a full disk → one line, exit 2 (no unhandled error event)', () => {
+    const f = join(tmp, 'good.jsonl');
+    writeFileSync(f, good.repeat(2000));
+    const fd = openSync('/dev/full', 'w');
+    try {
+      const r = spawnSync(process.execPath, [BIN, 'score', f], { stdio: ['ignore', fd, 'pipe'], encoding: 'utf8' });
+      expect(r.status).toBe(2);
+      expect(oneLine(r.stderr)).toBe('golongrl score: cannot write the output: no space left on device');
+    } finally {
+      closeSync(fd);
+    }
+  });
+
+  it('a line over the string limit in score / advantages → "too long" with file, line and byte (limit lowered by GOLONGRL_MAX_LINE_BYTES)', () => {
+    const env = { ...process.env, GOLONGRL_MAX_LINE_BYTES: '4096' };
+    const rows: Record<string, [Record<string, unknown>, string[]]> = {
+      score: [{ data_source: 'EM', response: 'a</think>b', ground_truth: { golden_label: 'b' } }, ['score']],
+      advantages: [{ step: 1, uid: 'a', reward_mode: 'EM', score: 1 }, ['advantages', '--estimator', 'grpo']],
+    };
+    for (const [verb, [row, args]] of Object.entries(rows)) {
+      const f = join(tmp, `long-${verb}.jsonl`);
+      const first = JSON.stringify(row);
+      writeFileSync(f, `${first}\n${JSON.stringify({ ...row, pad: 'x'.repeat(5000) })}\n`);
+      const r = spawnSync(process.execPath, [BIN, ...args, f], { encoding: 'utf8', env });
+      expect(r.status).toBe(2);
+      expect(oneLine(r.stderr)).toMatch(new RegExp(`^golongrl ${verb}: ${f}: line 2, byte ${first.length + 1}: too long: line 2 \\(from byte ${first.length + 1}\\) is longer than 4096 bytes`));
+    }
+  });
+
+  it('corrupt and truncated parquet → one line naming the row group / footer, exit 2', () => {
+    const src = readFileSync('test/fixtures/parquet/sample.zstd.parquet');
+    const cut = join(tmp, 'truncated.parquet');
+    writeFileSync(cut, src.subarray(0, src.length >> 1));
+    const r1 = cli(['data', 'validate', cut]);
+    expect(r1.code).toBe(2);
+    expect(oneLine(r1.err)).toMatch(new RegExp(`^golongrl data: ${cut}: footer \\(file of ${src.length >> 1} bytes\\): not a readable parquet file: `));
+    const flipped = Buffer.from(src);
+    for (let i = 0; i < 64; i++) flipped[4 + 100 * i] ^= 0xff; // the first column chunks' pages (zstd frames)
+    const bad = join(tmp, 'flipped.parquet');
+    writeFileSync(bad, flipped);
+    const r2 = cli(['data', 'validate', bad]);
+    expect(r2.code).toBe(2);
+    expect(oneLine(r2.err)).toMatch(new RegExp(`^golongrl data: ${bad}: row group 0 \\(rows 0–9\\), column '[^']+' \\(ZSTD, bytes \\d+–\\d+\\): cannot decode the column's pages: `));
+  });
+
+  it('results / eval on a file that is not a database → one line naming it, exit 2', () => {
+    const f = join(tmp, 'not-a-db.sqlite');
+    writeFileSync(f, 'this is not an SQLite database, just some text that is long enough to have a header\n'.repeat(20));
+    const r = cli(['results', '--db', f]);
+    expect(r.code).toBe(2);
+    expect(oneLine(r.err)).toBe(`golongrl results: ${f}: not an SQLite database (SQLite: file is not a database)`);
   });
 });

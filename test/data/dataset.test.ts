@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { parquetWriteFile } from 'hyparquet-writer';
 import { describe, expect, it } from 'vitest';
 import { loadDataset, normalizeParquetValue, readDataset, RowInputError } from '../../lib/data/dataset.js';
-import { forEachLine } from '../../lib/data/lines.js';
+import { forEachLine } from '../../lib/util/lines.js';
 import { validateRecord } from '../../lib/data/schema.js';
 import { FieldError, InputError } from '../../lib/util/jsonl.js';
 
@@ -193,6 +193,6 @@ describe('parquet', () => {
   it('a file that is not parquet is reported as such', async () => {
     const f = join(tmp, 'fake.parquet');
     writeFileSync(f, 'not a parquet file at all, just text');
-    await expect(readDataset(f, () => {})).rejects.toThrow(/row 0: field '<file>': not a readable parquet file/);
+    await expect(readDataset(f, () => {})).rejects.toThrow(`${f}: footer (file of 36 bytes): not a readable parquet file: file invalid (footer != PAR1)`);
   });
 });

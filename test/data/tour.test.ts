@@ -1,7 +1,7 @@
 /** The capability-example table of notebook 01, on the shipped SAMPLE. */
 import { describe, expect, it } from 'vitest';
 import { loadDataset } from '../../lib/data/dataset.js';
-import { capabilityExamples, corruptDigits } from '../../lib/data/tour.js';
+import { capabilityExamples, corruptDigits } from '../../lib/notebook/tour.js';
 import { CAPABILITIES } from '../../lib/rewards/capabilities.js';
 
 describe('capabilityExamples', () => {

@@ -6,8 +6,8 @@
  */
 import { computeScore } from '../rewards/index.js';
 import type { RewardCase } from '../rewards/types.js';
-import { goldResponse } from './sample_generator.js';
-import type { DatasetRecord } from './schema.js';
+import { goldResponse } from '../data/sample_generator.js';
+import type { DatasetRecord } from '../data/schema.js';
 
 export interface CapabilityExample {
   capability: string;
