@@ -83,8 +83,6 @@ export function smoothedCurves<T>(rows: readonly T[], options: SmoothedCurvesOpt
   if (options.raw ?? true) marks.push(Plot.lineY(data, { ...channels, strokeOpacity: 0.22, strokeWidth: 1 }));
   if (options.dots) marks.push(Plot.dot(data.filter((p) => Number.isFinite(p.y)), { ...channels, r: 1.8, strokeWidth: 1.2 }));
   marks.push(Plot.lineY(data, Plot.windowY({ k, reduce: 'mean', anchor: options.anchor ?? 'middle', strict: false }, { ...channels, strokeWidth: 2 })));
-  if (grid) marks.push(facetLabels(grid));
-
   const rowsN = grid?.rows ?? 1;
   const panelHeight = options.panelHeight ?? (grid ? 180 : 320);
   const marginTop = grid ? 26 : 12;
@@ -92,6 +90,8 @@ export function smoothedCurves<T>(rows: readonly T[], options: SmoothedCurvesOpt
   const marginLeft = 56;
   const marginRight = 16;
   const width = options.width ?? 760;
+  // a long facet title is fitted to its panel (fx paddingInner 0.1) rather than running into the next one
+  if (grid) marks.push(facetLabels(grid, ((width - marginLeft - marginRight) / grid.columns) * 0.9));
   const strokeDomain = getS ? distinct(data.map((p) => p.s), options.strokeOrder) : undefined;
   return plotFigure(
     {

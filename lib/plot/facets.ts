@@ -57,18 +57,17 @@ export function facetGrid(keys: readonly unknown[], columns: number): FacetGrid 
   return { cells, cellOf: new Map(cells.map((c) => [c.key, c])), columns: cols, rows: Math.max(1, Math.ceil(keys.length / cols)) };
 }
 
-/** Facet titles: one bold text mark above each panel (left-aligned). */
-export function facetLabels(grid: FacetGrid): PlotTypes.Markish {
-  return Plot.text(grid.cells, {
-    fx: 'fx',
-    fy: 'fy',
-    text: 'label',
-    frameAnchor: 'top-left',
-    lineAnchor: 'bottom',
-    dy: -8,
-    fontWeight: 'bold',
-    fontSize: 11,
-  });
+/**
+ * Facet titles: one bold text mark above each panel (left-aligned). Given `panelWidth`, a title too
+ * wide for its panel is fitted (`fitTitle`: smaller font, then wrapped after '/') instead of running
+ * into the next panel; titles that fit are drawn exactly as without it.
+ */
+export function facetLabels(grid: FacetGrid, panelWidth?: number): PlotTypes.Markish {
+  const base = { fx: 'fx', fy: 'fy', text: 'label', frameAnchor: 'top-left', lineAnchor: 'bottom', dy: -8, fontWeight: 'bold' } as const;
+  const fitted = panelWidth === undefined ? undefined : grid.cells.map((c) => fitTitle(c.label, panelWidth - 4, { size: 11, minSize: 8 }));
+  if (!fitted || fitted.every((f) => f.fontSize === 11 && f.lines.length === 1)) return Plot.text(grid.cells, { ...base, fontSize: 11 });
+  const cells = grid.cells.map((c, i) => ({ ...c, label: fitted[i]!.lines.join('\n'), size: fitted[i]!.fontSize }));
+  return Plot.text(cells, { ...base, fontSize: (d: { size: number }) => d.size });
 }
 
 /** Plot options for a wrapped grid: hide Plot's fx/fy axes, leave room for the facet titles. */

@@ -14,6 +14,7 @@ import { listEventFiles, readEventFile } from '../../lib/logs/tensorboard.js';
 import { parseVerlConsole, readVerlConsole } from '../../lib/logs/verl_console.js';
 import { parseMetricsJsonl, readMetricsJsonl } from '../../lib/logs/verl_jsonl.js';
 import { bandCurves } from '../../lib/plot/bands.js';
+import { smoothedCurves } from '../../lib/plot/curves.js';
 import { fitTitle } from '../../lib/plot/facets.js';
 import { textWidth } from '../../lib/plot/figure.js';
 
@@ -207,6 +208,12 @@ describe('the curves figure', () => {
     expect(t.lines.join('')).toBe('task_metrics/Summary/mean_reward');
     for (const l of t.lines) expect(textWidth(l, t.fontSize) * 1.08).toBeLessThanOrEqual(174);
     for (const l of t.lines) expect(fig.svg).toContain(`>${l}</text>`);
+  });
+  it('smoothedCurves facets: a title too wide for its panel is drawn smaller, short ones unchanged', () => {
+    const sm = smoothedCurves(['task_metrics/Summary/mean_reward', 'a', 'b'].flatMap((key) => [0, 1, 2].map((step) => ({ key, step, value: step }))), { x: 'step', y: 'value', facet: 'key', columns: 3 }).svg;
+    const size = Number(/<text[^>]*font-size="(\d+)"[^>]*>task_metrics\/Summary\/mean_reward<\/text>/.exec(sm)?.[1]);
+    expect(size).toBeLessThan(11);
+    expect(textWidth('task_metrics/Summary/mean_reward', size) * 1.08).toBeLessThanOrEqual(((760 - 72) / 3) * 0.9 - 4);
   });
   it('NaN steps are marked (dashed rule), an empty panel says so and carries its note', () => {
     expect(fig.svg).toContain('stroke-dasharray="3,3"');
