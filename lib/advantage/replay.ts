@@ -12,6 +12,10 @@
  *   `task_metrics/*` see `toTaskType(x)` (missing → "unknown"). Mapping an already-mapped
  *   name is the identity, so either form works.
  *
+ * - Optional, for upstream verl's estimators (verl_common.ts): `response_length` (valid response
+ *   tokens; used when every row of a step has it) and `components` (GDPO's reward components,
+ *   `{name: value}`; when one row of a step has them, every row must have the same names).
+ *
  * Cost: one pass to bucket rows by step (counting sort), one pass to intern uids / modes
  * per step into Int32Arrays, the estimator's own passes, one scatter back to row order.
  */
@@ -19,6 +23,7 @@ import { getAdvEstimator } from './registry.js';
 import { computeStepMetrics, REWARD_MODE_ESTIMATORS, type TaskTypes } from './metrics.js';
 import { toRewardMode, toTaskType } from './task_metric_config.js';
 import { Interner, sortNames, type AdvBatch, type AdvOptions } from './types.js';
+import type { VerlAdvBatch } from './verl_common.js';
 
 export interface ReplayRow {
   step: number;
@@ -26,6 +31,10 @@ export interface ReplayRow {
   input?: string | null;
   reward_mode?: string | null;
   score: number;
+  /** Valid response tokens (OPO, REINFORCE++-baseline, GDPO weigh by them). */
+  response_length?: number | null;
+  /** Reward components for GDPO, by name. */
+  components?: Record<string, number> | null;
 }
 
 export interface ReplayOptions extends AdvOptions {
@@ -187,6 +196,7 @@ export function replayAdvantages(rows: readonly ReplayRow[], estimatorName: stri
       taskNames,
       uids,
     };
+    addVerlColumns(batch, rows, perm, lo, hi);
     const res = estimate(batch, options);
     const adv = res.advantages;
     for (let j = lo; j < hi; j++) advantages[perm[j]] = adv[j - lo];
@@ -199,4 +209,38 @@ export function replayAdvantages(rows: readonly ReplayRow[], estimatorName: stri
     });
   }
   return { advantages, steps };
+}
+
+/** Per step: `responseLength` when every row has `response_length`, `components` when rows carry them. */
+function addVerlColumns(batch: VerlAdvBatch, rows: readonly ReplayRow[], perm: Int32Array, lo: number, hi: number): void {
+  let lengths: Float64Array | undefined = new Float64Array(hi - lo);
+  let names: string[] | undefined;
+  let values: Float64Array[] | undefined;
+  for (let j = lo; j < hi; j++) {
+    const i = perm[j];
+    const r = rows[i];
+    const L = r.response_length;
+    if (L === undefined || L === null) lengths = undefined;
+    else if (typeof L !== 'number' || !Number.isFinite(L) || L < 1) throw new TypeError(`row ${i}: response_length must be a number ≥ 1, got ${String(L)}`);
+    else if (lengths) lengths[j - lo] = L;
+    const c = r.components;
+    if (c === undefined || c === null) {
+      if (names) throw new TypeError(`row ${i}: components missing, but other rows of step ${r.step} have them`);
+      continue;
+    }
+    if (!names) {
+      if (j !== lo) throw new TypeError(`row ${i}: components given, but earlier rows of step ${r.step} have none`);
+      names = Object.keys(c);
+      values = names.map(() => new Float64Array(hi - lo));
+    }
+    const keys = Object.keys(c);
+    if (keys.length !== names.length || names.some((k) => !(k in c))) throw new TypeError(`row ${i}: components ${JSON.stringify(keys)} differ from the step's ${JSON.stringify(names)}`);
+    names.forEach((k, q) => {
+      const v = c[k];
+      if (typeof v !== 'number' || !Number.isFinite(v)) throw new TypeError(`row ${i}: component '${k}' must be a finite number, got ${String(v)}`);
+      values![q][j - lo] = v;
+    });
+  }
+  if (lengths) batch.responseLength = lengths;
+  if (names) batch.components = { names, values: values! };
 }

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { buildBatch, getAdvEstimator, listAdvEstimators, type VerlAdvBatch, type VerlAdvOptions } from '../../lib/advantage/index.js';
+import { buildBatch, getAdvEstimator, listAdvEstimators, replayAdvantages, type VerlAdvBatch, type VerlAdvOptions } from '../../lib/advantage/index.js';
 
 interface Golden {
   case: string;
@@ -81,6 +81,19 @@ describe('upstream verl estimators: parity with verl’s own code', () => {
   it('without token counts every row counts once (OPO = plain group-mean baseline)', () => {
     const b = buildBatch([0, 1, 1, 0.5].map((score, i) => ({ uid: i < 2 ? 'a' : 'b', reward_mode: '', score })));
     expect(Array.from(getAdvEstimator('opo')(b).advantages)).toEqual([-0.5, 0.5, 0.25, -0.25]);
+  });
+
+  it('replayAdvantages passes response_length and components through (golden GDPO and OPO cases)', () => {
+    for (const [c, est] of [['gdpo_three_components_singleton', 'gdpo'], ['ragged_interleaved', 'opo']] as const) {
+      const g = golden.find((x) => x.case === c && x.estimator === est && Object.keys(x.kwargs).length === 0)!;
+      const rows = g.scores.map((score, i) => ({
+        step: 1, uid: g.uids[i], score, response_length: g.lengths[i],
+        components: g.components ? Object.fromEntries(Object.entries(g.components).map(([k, v]) => [k, v[i]])) : undefined,
+      }));
+      const got = replayAdvantages(rows, est, toOptions(g)).advantages;
+      got.forEach((a, i) => expect(Math.abs(a - g.advantages![i])).toBeLessThanOrEqual(TOL));
+    }
+    expect(() => replayAdvantages([{ step: 1, uid: 'a', score: 1, components: { x: 1 } }, { step: 1, uid: 'a', score: 0 }], 'gdpo')).toThrow(/row 1: components missing/);
   });
 
   it('gdpo refuses weights that do not match the components', () => {
