@@ -7,7 +7,12 @@
  * lib/data/tokens.ts), so they compare directly with `data.max_prompt_length` (GoLongRL: 163840).
  * Percentiles use linear interpolation between order statistics (numpy's default):
  * p(q) = x[⌊h⌋] + (h − ⌊h⌋)(x[⌊h⌋+1] − x[⌊h⌋]) with h = q(n − 1) over the sorted values.
+ *
+ * The pass collects one row of columns per record (capability, reward type, reward mode, data source,
+ * ability, tokens, characters); every breakdown is then a group-by + rollup of that table in arquero
+ * (lib/util/arquero.cjs) — arquero's quantile is the same linear interpolation (d3's, = numpy's).
  */
+import { aq } from '../util/arquero.cjs';
 import { CAPABILITIES, type Capability } from './capabilities.js';
 import { readDataset, type DatasetFormat, type ReadProgress } from './dataset.js';
 import { createTokenCounter, defaultCacheDir, ENGINE, renderedLength, type PromptTokenCounter } from './tokens.js';
@@ -110,35 +115,62 @@ export function lengthStats(values: readonly number[]): LengthStats {
   return { min: s[0], p50: percentile(s, 0.5), p90: percentile(s, 0.9), max: s[s.length - 1], mean: s.length ? sum / s.length : NaN };
 }
 
-class Group {
-  rows = 0;
-  tokens: number[] = [];
-  chars: number[] = [];
-  add(tokens: number | null, chars: number) {
-    this.rows++;
-    if (tokens !== null) this.tokens.push(tokens);
-    this.chars.push(chars);
-  }
-  profile(): GroupProfile {
-    return { rows: this.rows, tokens: this.tokens.length ? lengthStats(this.tokens) : null, chars: lengthStats(this.chars) };
-  }
+const sortKeys = <V>(m: Record<string, V>): Record<string, V> => Object.fromEntries(Object.entries(m).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+
+type Table = ReturnType<typeof aq.table>;
+const { op } = aq;
+
+/** The rollup of one length column: min / p50 / p90 / max / mean. */
+function statsSpec(col: 'tokens' | 'chars') {
+  return {
+    [`${col}_min`]: op.min(col),
+    [`${col}_p50`]: op.quantile(col, 0.5),
+    [`${col}_p90`]: op.quantile(col, 0.9),
+    [`${col}_max`]: op.max(col),
+    [`${col}_mean`]: op.mean(col),
+  };
 }
 
-const inc = (m: Record<string, number>, k: string) => (m[k] = (m[k] ?? 0) + 1);
-const sortKeys = <V>(m: Record<string, V>): Record<string, V> => Object.fromEntries(Object.entries(m).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+function statsOf(r: Record<string, unknown>, col: 'tokens' | 'chars'): LengthStats {
+  const g = (k: string) => Number(r[`${col}_${k}`]);
+  return { min: g('min'), p50: g('p50'), p90: g('p90'), max: g('max'), mean: g('mean') };
+}
+
+/** Rows per key, and the length statistics of each group (`groupBy` is a column of `t`). */
+function groupProfiles(t: Table, groupBy: string, exact: boolean, extra: Record<string, unknown> = {}): Map<string, Record<string, unknown> & { profile: GroupProfile }> {
+  const spec = { rows: op.count(), ...statsSpec('chars'), ...(exact ? statsSpec('tokens') : {}), ...extra };
+  const out = new Map<string, Record<string, unknown> & { profile: GroupProfile }>();
+  for (const r of t.groupby(groupBy).rollup(spec as never).objects() as Record<string, unknown>[]) {
+    out.set(String(r[groupBy]), { ...r, profile: { rows: Number(r.rows), tokens: exact ? statsOf(r, 'tokens') : null, chars: statsOf(r, 'chars') } });
+  }
+  return out;
+}
+
+/** Counts of `col` within each value of `groupBy`: {group: {value: n}} with sorted keys. */
+function countsWithin(t: Table, groupBy: string, col: string): Map<string, Record<string, number>> {
+  const out = new Map<string, Record<string, number>>();
+  for (const r of t.groupby(groupBy, col).count().objects() as Record<string, unknown>[]) {
+    const k = String(r[groupBy]);
+    const m = out.get(k) ?? {};
+    m[String(r[col])] = Number(r.count);
+    out.set(k, m);
+  }
+  for (const [k, m] of out) out.set(k, sortKeys(m));
+  return out;
+}
+
+/** Counts of each value of `col`, sorted by key. */
+function counts(t: Table, col: string): Record<string, number> {
+  return sortKeys(Object.fromEntries((t.groupby(col).count().objects() as Record<string, unknown>[]).map((r) => [String(r[col]), Number(r.count)])));
+}
 
 /** Profile a dataset file in one streaming pass. */
 export async function profileDataset(path: string, opts: ProfileOptions = {}): Promise<{ profile: DataProfile; lengths: RowLength[] }> {
   const mode = opts.tokens ?? 'exact';
   const counter = mode === 'exact' ? (opts.counter ?? (await createTokenCounter({ cacheDir: opts.cacheDir }))) : null;
   const started = performance.now();
-  const all = new Group();
-  const byCap = new Map<Capability, { g: Group; rt: Record<string, number>; ds: Record<string, number> }>();
-  const byRt = new Map<string, Group>();
-  const byMode = new Map<string, { g: Group; trainer: string; capability: Capability; rt: string }>();
-  const byDs: Record<string, number> = {};
-  const byAbility: Record<string, number> = {};
-  const lengths: RowLength[] = [];
+  // One row of columns per record; strings repeat, so the columns hold shared references.
+  const cols = { capability: [] as string[], reward_type: [] as string[], mode: [] as string[], trainer: [] as string[], data_source: [] as string[], ability: [] as string[], tokens: [] as number[], chars: [] as number[] };
   let over = 0;
   const res = await readDataset(
     path,
@@ -147,31 +179,33 @@ export async function profileDataset(path: string, opts: ProfileOptions = {}): P
       const chars = renderedLength(r.prompt);
       const tokens = counter ? counter.countPrompt(r.prompt) : null;
       if (tokens !== null && tokens > GOLONGRL_MAX_PROMPT_TOKENS) over++;
-      all.add(tokens, chars);
-      let c = byCap.get(r.capability);
-      if (!c) byCap.set(r.capability, (c = { g: new Group(), rt: {}, ds: {} }));
-      c.g.add(tokens, chars);
-      inc(c.rt, r.reward_type);
-      inc(c.ds, r.data_source);
-      let g = byRt.get(r.reward_type);
-      if (!g) byRt.set(r.reward_type, (g = new Group()));
-      g.add(tokens, chars);
-      const modeKey = r.sub_task ?? '';
-      let m = byMode.get(modeKey);
-      if (!m) byMode.set(modeKey, (m = { g: new Group(), trainer: r.reward_mode, capability: r.capability, rt: r.reward_type }));
-      m.g.add(tokens, chars);
-      inc(byDs, r.data_source);
-      inc(byAbility, r.ability ?? '<none>');
-      if (opts.collectLengths) lengths.push({ capability: r.capability, reward_type: r.reward_type, reward_mode: modeKey, tokens, chars });
+      cols.capability.push(r.capability);
+      cols.reward_type.push(r.reward_type);
+      cols.mode.push(r.sub_task ?? '');
+      cols.trainer.push(r.reward_mode);
+      cols.data_source.push(r.data_source);
+      cols.ability.push(r.ability ?? '<none>');
+      if (tokens !== null) cols.tokens.push(tokens);
+      cols.chars.push(chars);
     },
     { skipBad: opts.skipBad, onProgress: opts.onProgress },
   );
   counter?.flush();
+  const exact = counter !== null;
+  const t = aq.table({ ...cols, tokens: exact ? Float64Array.from(cols.tokens) : new Float64Array(cols.chars.length), chars: Float64Array.from(cols.chars), all: new Array<string>(cols.chars.length).fill('') });
+  const lengths: RowLength[] = opts.collectLengths
+    ? cols.chars.map((chars, i) => ({ capability: cols.capability[i] as Capability, reward_type: cols.reward_type[i], reward_mode: cols.mode[i], tokens: exact ? cols.tokens[i] : null, chars }))
+    : [];
+  const overall = t.numRows() ? groupProfiles(t, 'all', exact).get('')!.profile : null;
+  const capRows = groupProfiles(t, 'capability', exact);
+  const capRt = countsWithin(t, 'capability', 'reward_type');
+  const capDs = countsWithin(t, 'capability', 'data_source');
+  const modeRows = groupProfiles(t, 'mode', exact, { trainer: op.any('trainer'), cap: op.any('capability'), rt: op.any('reward_type') });
   const seconds = (performance.now() - started) / 1000;
   const byCapability: Partial<Record<Capability, CapabilityProfile>> = {};
   for (const cap of CAPABILITIES) {
-    const c = byCap.get(cap);
-    if (c) byCapability[cap] = { ...c.g.profile(), reward_types: sortKeys(c.rt), data_sources: sortKeys(c.ds) };
+    const c = capRows.get(cap);
+    if (c) byCapability[cap] = { ...c.profile, reward_types: capRt.get(cap)!, data_sources: capDs.get(cap)! };
   }
   const cache = counter?.cache ?? null;
   const profile: DataProfile = {
@@ -190,12 +224,14 @@ export async function profileDataset(path: string, opts: ProfileOptions = {}): P
     cache: cache ? { dir: opts.cacheDir ?? defaultCacheDir(), file: cache.file, hits: cache.hits, misses: cache.misses } : null,
     max_prompt_tokens: GOLONGRL_MAX_PROMPT_TOKENS,
     over_max_prompt: counter ? over : null,
-    length: all.rows ? { tokens: all.tokens.length ? lengthStats(all.tokens) : null, chars: lengthStats(all.chars) } : { tokens: null, chars: null },
+    length: overall ? { tokens: overall.tokens, chars: overall.chars } : { tokens: null, chars: null },
     by_capability: byCapability,
-    by_reward_type: sortKeys(Object.fromEntries([...byRt].map(([k, g]) => [k, g.profile()]))),
-    by_reward_mode: sortKeys(Object.fromEntries([...byMode].map(([k, m]) => [k, { ...m.g.profile(), trainer_reward_mode: m.trainer, capability: m.capability, reward_type: m.rt }]))),
-    by_data_source: sortKeys(byDs),
-    by_ability: sortKeys(byAbility),
+    by_reward_type: sortKeys(Object.fromEntries([...groupProfiles(t, 'reward_type', exact)].map(([k, g]) => [k, g.profile]))),
+    by_reward_mode: sortKeys(
+      Object.fromEntries([...modeRows].map(([k, m]) => [k, { ...m.profile, trainer_reward_mode: String(m.trainer), capability: m.cap as Capability, reward_type: String(m.rt) }])),
+    ),
+    by_data_source: counts(t, 'data_source'),
+    by_ability: counts(t, 'ability'),
   };
   return { profile, lengths };
 }
