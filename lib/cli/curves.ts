@@ -236,8 +236,9 @@ export async function runCurves(argv: string[]): Promise<number> {
     const w = Math.max(6, ...summary.map((s) => s.key.length));
     const cw = Math.max(6, ...summary.map((s) => s.config.length));
     await out.line(`${'key'.padEnd(w)}  ${'config'.padEnd(cw)}  runs  steps      first        last ± std      notes`);
+    const summaryOf = new Map(summary.map((x) => [`${x.config}\u0000${x.key}`, x]));
     for (const c of checks) {
-      const s = summary.find((x) => x.config === c.config && x.key === c.key);
+      const s = summaryOf.get(`${c.config}\u0000${c.key}`);
       const note = c.notes.join('; ');
       if (!s) {
         await out.line(`${c.key.padEnd(w)}  ${c.config.padEnd(cw)}  ${'-'.padStart(4)}  ${'-'.padEnd(9)} ${'-'.padStart(10)}  ${'-'.padStart(10)}          ${note}`);

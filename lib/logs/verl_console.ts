@@ -57,7 +57,7 @@ export interface ConsoleParseResult {
 const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
 // `(?=(\d+))\2` is an atomic digit run: no backtracking into it (linear on any input).
 const MARKER = /(?:^|[\s)\]])step:(-?)(?=(\d+))\2(?= - |$)/;
-const RAY_DEDUP = / ?\[repeated \d+x across cluster\]$/;
+const RAY_DEDUP = / ?\[repeated (?=(\d+))\1x across cluster\]$/;
 const NP_WRAP = /^np\.(?:float|int|uint|bool_?|longdouble|double|single|half|intc|longlong)\d*_?\((.*)\)$/;
 const INT = /^[-+]?\d+$/;
 const FLOAT = /^[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$/;
