@@ -5,7 +5,7 @@
  * evaluated on the SAME held-out prompts (heldOutFor: fixed by the seed, at the base contextLen).
  *
  * Held-out score per prompt = mean reward of `evalSamples` temperature-1 samples (a fixed-seed stream,
- * the same for every method), plus greedy decoding. Confidence intervals use `meanCi95` from report.ts
+ * the same for every method), plus greedy decoding. Confidence intervals use `meanCi95` from compare/stats.ts
  * (mean ± 1.96·SE over prompt × seed scores; optimistic about seed-to-seed variation, see
  * docs/training.md). Extra compute outside the RL budget (SFT warm-up, the teacher) is reported in
  * seconds, not hidden. Nothing here is tuned to make one method win.
@@ -13,7 +13,7 @@
 import { Rng } from '../util/random.js';
 import { trainTeacher } from './distill.js';
 import type { Policy } from './policy.js';
-import { meanCi95 } from './report.js';
+import { meanCi95 } from './compare/stats.js';
 import { PURPOSE, streamSeed } from './streams.js';
 import { EOS, PAD, scoreResponse, type TaskPrompt } from './tasks.js';
 import { evaluate, getRecipe, heldOutFor, maxContextLen, train, type StepResult, type TrainConfig } from './trainer.js';
