@@ -15,7 +15,7 @@
  * With `greedy` the argmax of the logits is taken (first maximum, as tf.argMax) and the rng is unused.
  */
 import type { SampleResult } from '../policy.js';
-import { gelu, layerNorm, logSoftmaxRow, matmul, addBias } from './kernels.js';
+import { gelu, layerNorm, matmul, addBias } from './kernels.js';
 import { forward, type KvOut, type PackedWeights } from './model.js';
 
 export interface EngineSampleOptions {
@@ -30,27 +30,51 @@ export interface EngineSampleOptions {
   greedy?: boolean;
 }
 
-/** One decoding step for `A` active rows: the new tokens at their positions → logits [A, V]. */
-function decodeStep(w: PackedWeights, kv: KvOut, rows: Int32Array, toks: Int32Array, pos: Int32Array, A: number): Float32Array {
+/** Per-call scratch of the decoder, sized for every row (reused across steps: no per-step allocation). */
+interface Scratch {
+  x: Float32Array;
+  h: Float32Array;
+  qkv: Float32Array;
+  att: Float32Array;
+  u: Float32Array;
+  g: Float32Array;
+  s: Float64Array;
+  logits: Float32Array;
+}
+
+function scratch(w: PackedWeights, B: number, cacheLen: number): Scratch {
+  const { dModel: D, dMlp: M, vocabSize: V } = w.c;
+  return {
+    x: new Float32Array(B * D),
+    h: new Float32Array(B * D),
+    qkv: new Float32Array(B * 3 * D),
+    att: new Float32Array(B * D),
+    u: new Float32Array(B * M),
+    g: new Float32Array(B * M),
+    s: new Float64Array(cacheLen),
+    logits: new Float32Array(B * V),
+  };
+}
+
+/** One decoding step for `A` active rows: the new tokens at their positions → logits [A, V] (a view of the scratch). */
+function decodeStep(w: PackedWeights, kv: KvOut, rows: Int32Array, toks: Int32Array, pos: Int32Array, A: number, sc: Scratch): Float32Array {
   const c = w.c;
   const { dModel: D, nHeads: H, dMlp: M, vocabSize: V } = c;
   const dh = D / H;
   const D3 = 3 * D;
   const scale = 1 / Math.sqrt(dh);
-  const x = new Float32Array(A * D);
+  const x = sc.x.subarray(0, A * D);
   for (let a = 0; a < A; a++) {
     const te = toks[a] * D;
     const pe = pos[a] * D;
     for (let d = 0; d < D; d++) x[a * D + d] = w.tok[te + d] + w.pos[pe + d];
   }
-  const h = new Float32Array(A * D);
-  const qkv = new Float32Array(A * D3);
-  const att = new Float32Array(A * D);
-  const u = new Float32Array(A * M);
-  const g = new Float32Array(A * M);
-  let maxPos = 0;
-  for (let a = 0; a < A; a++) maxPos = Math.max(maxPos, pos[a]);
-  const s = new Float64Array(maxPos + 1);
+  const h = sc.h.subarray(0, A * D);
+  const qkv = sc.qkv.subarray(0, A * D3);
+  const att = sc.att.subarray(0, A * D);
+  const u = sc.u.subarray(0, A * M);
+  const g = sc.g.subarray(0, A * M);
+  const s = sc.s;
   for (let l = 0; l < c.nLayers; l++) {
     const L = w.layers[l];
     const K = kv.k[l];
@@ -102,7 +126,7 @@ function decodeStep(w: PackedWeights, kv: KvOut, rows: Int32Array, toks: Int32Ar
     addBias(x, L.b2, A, D);
   }
   layerNorm(x, w.lnfg, w.lnfb, h, A, D, null, null);
-  const logits = new Float32Array(A * V);
+  const logits = sc.logits.subarray(0, A * V);
   matmul(h, w.outDV, logits, A, D, V);
   return logits;
 }
@@ -173,14 +197,31 @@ export function sampleBatch(w: PackedWeights, prompts: readonly (readonly number
   } else {
     logits = fullStep(w, seqs, active, A);
   }
-  const lp = new Float64Array(V);
+  const e = new Float64Array(V);
+  const sc = scratch(w, B, cacheLen);
   const done = new Uint8Array(B);
   for (let step = 0; step < R; step++) {
     for (let a = 0; a < A; a++) {
       const r = active[a];
-      logSoftmaxRow(logits, a * V, V, invTemp, lp);
-      let ent = 0;
-      for (let v = 0; v < V; v++) if (lp[v] > -Infinity) ent -= Math.exp(lp[v]) * lp[v];
+      // log-softmax of z = logits/τ as logSoftmaxRow computes it (same max, same sum, same order), with
+      // the exponentials kept: p_v = e_v / Σe, entropy = lse − Σ p_v z_v, one exp per vocabulary entry.
+      const o = a * V;
+      let mx = -Infinity;
+      for (let v = 0; v < V; v++) {
+        const z = logits[o + v] * invTemp;
+        if (z > mx) mx = z;
+      }
+      let sum = 0;
+      for (let v = 0; v < V; v++) {
+        const ev = Math.exp(logits[o + v] * invTemp - mx);
+        e[v] = ev;
+        sum += ev;
+      }
+      const lse = mx + Math.log(sum);
+      const inv = 1 / sum;
+      let pz = 0;
+      for (let v = 0; v < V; v++) pz += e[v] * inv * (logits[o + v] * invTemp);
+      const ent = lse - pz;
       let tok = V - 1;
       if (opts.greedy) {
         let best = -Infinity;
@@ -193,7 +234,7 @@ export function sampleBatch(w: PackedWeights, prompts: readonly (readonly number
         const u = opts.rng.next();
         let acc = 0;
         for (let v = 0; v < V; v++) {
-          acc += Math.exp(lp[v]);
+          acc += e[v] * inv;
           if (u < acc) {
             tok = v;
             break;
@@ -202,7 +243,7 @@ export function sampleBatch(w: PackedWeights, prompts: readonly (readonly number
       }
       seqs[r].push(tok);
       res.responses[r].push(tok);
-      res.oldLogProbs[r].push(Math.fround(lp[tok]));
+      res.oldLogProbs[r].push(Math.fround(logits[o + tok] * invTemp - lse));
       res.responseMask[r].push(1);
       res.entropies[r].push(ent);
       if (opts.eosId !== undefined && tok === opts.eosId) done[r] = 1;
@@ -222,7 +263,7 @@ export function sampleBatch(w: PackedWeights, prompts: readonly (readonly number
         toks[a] = sq[sq.length - 1];
         pos[a] = sq.length - 1;
       }
-      logits = decodeStep(w, kv, active, toks, pos, A);
+      logits = decodeStep(w, kv, active, toks, pos, A, sc);
     } else {
       logits = fullStep(w, seqs, active, A);
     }
