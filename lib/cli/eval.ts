@@ -37,6 +37,9 @@ export const EVAL_HELP = `golongrl eval <watch|checkpoint|score|spec> …
       latest_checkpointed_iteration.txt and its files present) exactly once, across crashes and restarts.
       Results go to the SQLite database (default ${DEFAULT_DB}), one row per (run, step, benchmark, metric).
       --once: evaluate what is complete now and exit (failed checkpoints are retried up to 3 claims).
+      --until-step N: keep watching until step N is evaluated (or missed); exit 1 if any checkpoint
+        failed or was MISSED (rotated away by the trainer's keep-last before it was evaluated; the watcher
+        pins the checkpoint it evaluates so keep-last cannot remove it mid-evaluation — docs/eval.md).
       --benchmarks sample (default): local-trainer checkpoints on the held-out sample tasks
         ('sample-heldout'); --backend local (default: a Job running 'golongrl eval checkpoint') or inline.
       --benchmarks verl: verl checkpoints on the six long-context benchmarks (DocMath, LongBench-V2,
@@ -148,6 +151,10 @@ function describe(e: WatchEvent): string | null {
       return `step ${e.step}: FAILED (attempt ${e.attempt}): ${e.error}`;
     case 'skip':
       return `step ${e.step}: skipped, ${e.reason}`;
+    case 'missed':
+      return `step ${e.step}: MISSED, ${e.reason}`;
+    case 'warning':
+      return `warning: ${e.message}`;
   }
 }
 
@@ -277,8 +284,12 @@ async function watch(argv: string[]): Promise<number> {
       },
     });
     if (values.json) process.stdout.write(JSON.stringify({ ...summary, db: values.db, runner: runner.name }) + '\n');
-    else process.stdout.write(`run ${summary.run}: evaluated [${summary.evaluated.join(', ')}], already done [${summary.alreadyDone.join(', ')}], failed [${summary.failed.join(', ')}], pending [${summary.pending.map((p) => p.step).join(', ')}]; latest ${summary.latest ?? 'none'}; results in ${values.db}\n`);
-    return summary.failed.length > 0 ? EXIT_FAILURE : EXIT_OK;
+    else
+      process.stdout.write(
+        `run ${summary.run}: evaluated [${summary.evaluated.join(', ')}], already done [${summary.alreadyDone.join(', ')}], failed [${summary.failed.join(', ')}], missed [${summary.missed.map((m) => m.step).join(', ')}], pending [${summary.pending.map((p) => p.step).join(', ')}]; latest ${summary.latest ?? 'none'}; results in ${values.db}\n` +
+          (summary.missed.length > 0 ? `  missed checkpoints were removed before evaluation (the trainer's keep-last outran the watcher): keep more (a larger keep-last) or evaluate faster; see docs/eval.md\n` : ''),
+      );
+    return summary.failed.length > 0 || (untilStep !== undefined && summary.missed.length > 0) ? EXIT_FAILURE : EXIT_OK;
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);

@@ -17,7 +17,9 @@ The evaluation results (default database ${DEFAULT_DB}): one line per (run, step
 metrics, and the six-benchmark average (DocMath, LBV2, Frames, MRCR, CorpusQA, LBV1-QA headline numbers,
 unweighted, as the GoLongRL tables) for steps that have all six. --benchmark B: only that benchmark's rows.
 --long: one line per (run, step, benchmark, metric) instead of metric columns (the verl benchmarks have many
-metrics; docs/eval.md explains each). --json: {rows, checkpoints, averages}.`;
+metrics; docs/eval.md explains each). Local-trainer checkpoints have greedy metrics (<family>, mean) and
+sampled ones (sampled/<family>, sampled/mean). Checkpoints that failed or were MISSED (removed before
+evaluation) are listed below the table. --json: {rows, checkpoints, missed, averages}.`;
 
 export interface ResultsTable {
   header: string[];
@@ -65,8 +67,9 @@ export async function runResults(argv: string[]): Promise<number> {
     const averages = [...steps.values()].map((g) => ({ run: g[0].run, step: g[0].step, ...sixBenchmarkAverage(g) })).filter((a) => Object.keys(a.columns).length > 0);
     const runs = values.run ? [values.run] : db.runs().map((r) => r.run);
     const checkpoints = runs.flatMap((r) => db.checkpoints(r));
+    const missed = runs.flatMap((r) => db.missed(r).map((m) => ({ run: r, ...m })));
     if (values.json) {
-      process.stdout.write(JSON.stringify({ db: values.db, rows, checkpoints, averages }) + '\n');
+      process.stdout.write(JSON.stringify({ db: values.db, rows, checkpoints, missed, averages }) + '\n');
       return EXIT_OK;
     }
     const shown = values.benchmark ? rows.filter((r) => r.benchmark === values.benchmark) : rows;
@@ -76,6 +79,7 @@ export async function runResults(argv: string[]): Promise<number> {
     for (const a of averages) process.stdout.write(`${a.run} step ${a.step}: six-benchmark average ${a.average === null ? `n/a (missing ${a.missing.join(', ')})` : a.average.toFixed(1)}\n`);
     const open = checkpoints.filter((c) => c.state !== 'done');
     for (const c of open) process.stdout.write(`${c.run} step ${c.step}: ${c.state}${c.error ? ` (${c.error})` : ''}, ${c.attempts} attempt(s)\n`);
+    for (const m of missed) process.stdout.write(`${m.run} step ${m.step}: MISSED, ${m.reason}\n`);
     return EXIT_OK;
   } finally {
     db.close();

@@ -5,11 +5,15 @@
  *
  * For `global_step_<N>/`: read the weights and `actor/extra_state.json` (recipe, seed), rebuild the
  * policy of that recipe (`makePolicy`; the variable names and shapes must match the checkpoint), and run
- * `evaluate` (greedy decoding) on `heldOutFor(config)` — the recipe's held-out prompts, fixed by its seed,
- * never drawn for training (tasks.ts `isHeldOutPrompt`). Result rows, benchmark `sample-heldout`:
- *   - `<family>`: mean reward over that family's held-out prompts (one per capability in the recipe),
- *   - `mean`: the unweighted mean over families (trainer.ts `evaluate`),
- *   - `n_prompts`: how many held-out prompts were scored.
+ * `evaluate` on `heldOutFor(config)` — the recipe's held-out prompts, fixed by its seed, never drawn for
+ * training (tasks.ts `isHeldOutPrompt`) — twice: greedy decoding, and one temperature-1 sample per prompt
+ * (the random stream fixed by the run's seed, as `golongrl train` reports `held_out_sample`). Result rows,
+ * benchmark `sample-heldout`:
+ *   - `<family>`: greedy mean reward over that family's held-out prompts (one per capability in the recipe),
+ *   - `mean`: the unweighted greedy mean over families (trainer.ts `evaluate`),
+ *   - `sampled/<family>`, `sampled/mean`: the same with sampled responses (issue 11 §5: a small policy's
+ *     greedy output is often the same degenerate string, while its sampled score moves with training),
+ *   - `n_prompts`: how many held-out prompts were scored (each once greedy, once sampled).
  *
  * Completeness: a step directory is complete when the files `expectedLocalFiles` lists all exist (the
  * trainer writes the directory under a temporary name and renames it, and writes the latest file last).
@@ -21,6 +25,8 @@ import { evaluate, getRecipe, heldOutFor, makePolicy, type TrainConfig } from '.
 import type { ResultRow } from './results_db.js';
 
 export const LOCAL_BENCHMARK = 'sample-heldout';
+/** Metric-name prefix of the sampled (temperature-1) rows; the greedy rows keep their plain names. */
+export const SAMPLED_PREFIX = 'sampled/';
 
 /** Files (relative to global_step_N/) a complete local-trainer checkpoint has. */
 export const LOCAL_CHECKPOINT_FILES = ['data.json', 'actor/model.json', 'actor/model.bin', 'actor/extra_state.json'] as const;
@@ -63,7 +69,9 @@ export function evaluateLocalCheckpoint(runDir: string, step: number, opts: Loca
     policy.setWeights(Object.fromEntries(names.map((n, i) => [n, ck.weights[i]])));
     const heldOut = heldOutFor(config);
     const scores = evaluate(policy, heldOut, { maxNewTokens: config.maxNewTokens, mode: 'greedy' });
+    const sampled = evaluate(policy, heldOut, { maxNewTokens: config.maxNewTokens, mode: 'sample', seed: config.seed });
     const rows: ResultRow[] = Object.entries(scores).map(([metric, value]) => ({ benchmark: LOCAL_BENCHMARK, metric, value }));
+    for (const [metric, value] of Object.entries(sampled)) rows.push({ benchmark: LOCAL_BENCHMARK, metric: `${SAMPLED_PREFIX}${metric}`, value });
     rows.push({ benchmark: LOCAL_BENCHMARK, metric: 'n_prompts', value: heldOut.length });
     return rows;
   } finally {

@@ -6,6 +6,8 @@
  *   checkpoints(run, step, state ∈ {claimed, done, failed}, owner, owner_pid, owner_host, heartbeat_at,
  *               attempts, claimed_at, finished_at, error, PK(run, step))
  *   results(run, step, benchmark, metric, value, created_at, UNIQUE(run, step, benchmark, metric))
+ *   missed(run, step, reason, detected_at, PK(run, step))   checkpoints that vanished (the trainer's
+ *               keep-last rotated them away) before they were evaluated — recorded, never silently lost
  *
  * The crash-safety protocol (lib/eval/watcher.ts) rests on three properties of this file:
  * - `claim` is one IMMEDIATE transaction: a checkpoint with no row, a `failed` row (retry) or a STALE
@@ -89,6 +91,13 @@ CREATE TABLE IF NOT EXISTS results (
   value REAL NOT NULL,
   created_at INTEGER NOT NULL,
   UNIQUE (run, step, benchmark, metric)
+);
+CREATE TABLE IF NOT EXISTS missed (
+  run TEXT NOT NULL REFERENCES runs(run),
+  step INTEGER NOT NULL,
+  reason TEXT NOT NULL,
+  detected_at INTEGER NOT NULL,
+  PRIMARY KEY (run, step)
 );
 CREATE INDEX IF NOT EXISTS results_by_run ON results(run, benchmark, metric, step);
 `;
@@ -240,11 +249,38 @@ export class ResultsDb {
     this.db.prepare("UPDATE checkpoints SET state = 'failed', finished_at = ?, error = ? WHERE run = ? AND step = ? AND owner = ? AND state = 'claimed'").run(Date.now(), error.slice(0, 4000), run, step, owner.id);
   }
 
+  /**
+   * Record that (run, step) vanished before it was evaluated. In one transaction: a `done` checkpoint or a
+   * live claim of another process is left alone (returns false); otherwise its claimed/failed row is
+   * replaced by a `missed` row whose reason keeps the last error. Idempotent.
+   */
+  markMissed(run: string, step: number, reason: string, opts: ClaimOptions = {}): boolean {
+    return this.db.transaction((): boolean => {
+      const cur = this.checkpoint(run, step);
+      if (cur?.state === 'done') return false;
+      if (cur?.state === 'claimed' && !this.isStale(cur, opts)) return false;
+      const why = cur?.error ? `${reason} (last error: ${cur.error})` : reason;
+      this.db.prepare('DELETE FROM checkpoints WHERE run = ? AND step = ?').run(run, step);
+      this.db.prepare('INSERT OR IGNORE INTO missed (run, step, reason, detected_at) VALUES (?, ?, ?, ?)').run(run, step, why.slice(0, 4000), Date.now());
+      return true;
+    }).immediate();
+  }
+
+  /** Missed checkpoints of a run, ascending. */
+  missed(run: string): { step: number; reason: string; detectedAt: number }[] {
+    return (this.db.prepare('SELECT step, reason, detected_at FROM missed WHERE run = ? ORDER BY step').all(run) as { step: number; reason: string; detected_at: number }[]).map((r) => ({ step: r.step, reason: r.reason, detectedAt: r.detected_at }));
+  }
+
+  isMissed(run: string, step: number): boolean {
+    return this.db.prepare('SELECT 1 FROM missed WHERE run = ? AND step = ?').get(run, step) !== undefined;
+  }
+
   /** Forget a checkpoint's results and state (to re-score it), in one transaction. */
   reset(run: string, step: number): void {
     this.db.transaction(() => {
       this.db.prepare('DELETE FROM results WHERE run = ? AND step = ?').run(run, step);
       this.db.prepare('DELETE FROM checkpoints WHERE run = ? AND step = ?').run(run, step);
+      this.db.prepare('DELETE FROM missed WHERE run = ? AND step = ?').run(run, step);
     }).immediate();
   }
 

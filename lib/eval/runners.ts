@@ -101,6 +101,26 @@ export function parseCheckpointOutput(stdout: string, where: string): ResultRow[
   });
 }
 
+/**
+ * The error message in a failed job's stderr, without stack frames: the last "golongrl …: message" line the
+ * CLI prints, else the message of the last "SomeError: message" line of a Node stack trace, else the last
+ * line that is not a frame, a source excerpt, a caret line or Node's version banner. Null when none.
+ */
+export function errorMessageFromStderr(stderr: string): string | null {
+  const lines = stderr.split('\n').map((l) => l.trimEnd()).filter((l) => l.trim() !== '');
+  const isNoise = (l: string) => /^\s+at\s/.test(l) || /^\s*\^+\s*$/.test(l) || /^Node\.js v\d/.test(l) || /^(file:\/\/)?\/\S+:\d+$/.test(l.trim()) || /^\s*\{?\s*$|^\s*\}\s*$/.test(l) || /^\s+\w+: /.test(l);
+  const useful = lines.filter((l) => !isNoise(l));
+  for (let i = useful.length - 1; i >= 0; i--) {
+    const m = /^golongrl(?: [a-z-]+)?: (.+)$/.exec(useful[i]);
+    if (m) return m[1];
+  }
+  for (let i = useful.length - 1; i >= 0; i--) {
+    const m = /^(?:Uncaught )?(?:[A-Z]\w*)?(?:Error|Exception)(?: \[[A-Z_]+\])?: (.+)$/.exec(useful[i]);
+    if (m) return m[1];
+  }
+  return useful.length > 0 ? useful[useful.length - 1].trim().slice(0, 2000) : null;
+}
+
 export function jobRunner(opts: JobRunnerOptions = {}): Runner {
   const backend = opts.backend ?? 'local';
   const submit: SubmitFn = opts.submit ?? ((spec, b, o) => submitJob(spec, b, o));
@@ -122,8 +142,9 @@ export function jobRunner(opts: JobRunnerOptions = {}): Runner {
       }
       const stdout = existsSync(job.paths.stdout) ? readFileSync(job.paths.stdout, 'utf8') : '';
       if (state !== 'COMPLETED') {
-        const stderr = existsSync(job.paths.stderr) ? readFileSync(job.paths.stderr, 'utf8').trim().split('\n').slice(-5).join('\n') : '';
-        throw new Error(`evaluation job ${job.id} ended ${state}${stderr ? `: ${stderr}` : ''} (logs: ${job.paths.dir})`);
+        const stderr = existsSync(job.paths.stderr) ? readFileSync(job.paths.stderr, 'utf8') : '';
+        const reason = errorMessageFromStderr(stderr);
+        throw new Error(`${reason ?? `evaluation job ended ${state}`} (job ${job.id} ${state}; logs: ${job.paths.dir})`);
       }
       return parseCheckpointOutput(stdout, job.paths.stdout);
     },

@@ -19,13 +19,20 @@
  * watcher takes it over (stale claim) and evaluates it again; since nothing was committed, the step ends
  * with exactly one set of rows. A failed evaluation is recorded (`failed`, with the error) and retried
  * up to `maxAttempts` claims in total.
+ *
+ * Nothing is lost silently (issue 15). A claimed checkpoint is PINNED (`global_step_N.eval-pin`, lib/eval/pin.ts)
+ * so the local trainer's keep-last rotation keeps it while it is evaluated. A checkpoint that vanishes before
+ * it is evaluated — listed in the trainer's `rotated_steps.jsonl`, or seen by this watcher and then gone, or
+ * claimed/failed in the database and then gone — is recorded `missed` (results_db.ts) with the reason and
+ * reported in the summary; `--until-step` then exits non-zero.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { LATEST_FILE } from '../train/checkpoint.js';
 import { LOCAL_CHECKPOINT_FILES } from './local.js';
 import { hfWeightsPresent } from './merge.js';
-import { makeOwner, type CheckpointRecord, type Owner, type ResultRow, type ResultsDb } from './results_db.js';
+import { clearStalePins, pinCheckpoint, readRotatedSteps, unpinCheckpoint } from './pin.js';
+import { makeOwner, pidAlive, type CheckpointRecord, type Owner, type ResultRow, type ResultsDb } from './results_db.js';
 
 export type CheckpointLayout = 'local' | 'verl';
 
@@ -119,7 +126,9 @@ export type WatchEvent =
   | { type: 'claimed'; step: number; attempt: number }
   | { type: 'done'; step: number; rows: number; seconds: number }
   | { type: 'failed'; step: number; error: string; attempt: number }
-  | { type: 'skip'; step: number; reason: string };
+  | { type: 'skip'; step: number; reason: string }
+  | { type: 'missed'; step: number; reason: string }
+  | { type: 'warning'; message: string };
 
 export interface WatchOptions {
   run: string;
@@ -148,7 +157,24 @@ export interface WatchSummary {
   failed: number[];
   alreadyDone: number[];
   pending: { step: number; reason: string }[];
+  /** Checkpoints that vanished before they were evaluated (the whole run's record, not only this watch). */
+  missed: { step: number; reason: string }[];
   latest: number | null;
+}
+
+const ROTATED = "rotated away by the trainer's keep-last before it was evaluated (see docs/eval.md: pins)";
+const VANISHED = 'checkpoint directory disappeared before it was evaluated';
+
+/** Record as missed every step known to have existed that is gone now and not done (see the file header). */
+function detectMissed(run: string, ckptDir: string, db: ResultsDb, seen: Set<number>, onDisk: Set<number>, opts: WatchOptions, emit: (e: WatchEvent) => void): void {
+  const candidates = new Map<number, string>();
+  for (const s of seen) if (!onDisk.has(s)) candidates.set(s, VANISHED);
+  for (const r of db.checkpoints(run)) if (r.state !== 'done' && !onDisk.has(r.step)) candidates.set(r.step, VANISHED);
+  for (const s of readRotatedSteps(ckptDir)) if (!onDisk.has(s)) candidates.set(s, ROTATED);
+  for (const [step, reason] of [...candidates].sort((a, b) => a[0] - b[0])) {
+    if (db.isMissed(run, step)) continue;
+    if (db.markMissed(run, step, reason, { staleAfterMs: opts.staleAfterMs })) emit({ type: 'missed', step, reason });
+  }
 }
 
 const sleep = (ms: number, signal?: AbortSignal) =>
@@ -163,13 +189,18 @@ export async function watchCheckpoints(opts: WatchOptions): Promise<WatchSummary
   const owner = opts.owner ?? makeOwner();
   const maxAttempts = opts.maxAttempts ?? 3;
   db.ensureRun(run, ckptDir);
-  const summary: WatchSummary = { run, evaluated: [], failed: [], alreadyDone: [], pending: [], latest: null };
+  const summary: WatchSummary = { run, evaluated: [], failed: [], alreadyDone: [], pending: [], missed: [], latest: null };
   const emit = (e: WatchEvent) => opts.onEvent?.(e);
+  clearStalePins(ckptDir, pidAlive);
+  const seen = new Set<number>();
   for (;;) {
     if (opts.signal?.aborted) break;
     const scan = scanCheckpoints(run, ckptDir);
     summary.latest = scan.latest;
     summary.pending = scan.pending;
+    const onDisk = new Set([...scan.complete.map((c) => c.step), ...scan.pending.map((p) => p.step)]);
+    detectMissed(run, ckptDir, db, seen, onDisk, opts, emit);
+    for (const c of scan.complete) seen.add(c.step); // a pending directory above `latest` was never a checkpoint
     emit({ type: 'scan', latest: scan.latest, complete: scan.complete.map((c) => c.step), pending: scan.pending });
     for (const ck of scan.complete) {
       if (opts.signal?.aborted) break;
@@ -185,14 +216,20 @@ export async function watchCheckpoints(opts: WatchOptions): Promise<WatchSummary
         }
         continue;
       }
+      if (db.isMissed(run, ck.step)) continue;
       const got = db.claim(run, ck.step, owner, { staleAfterMs: opts.staleAfterMs });
       if (got !== 'claimed') continue;
       const attempt = db.checkpoint(run, ck.step)?.attempts ?? 1;
       emit({ type: 'claimed', step: ck.step, attempt });
+      // Pin, then look again: the trainer may have rotated it away between the scan and the pin.
+      const pin = pinCheckpoint(ckptDir, ck.step, owner);
+      if (!pin.ok) emit({ type: 'warning', message: `cannot pin step ${ck.step} (${pin.reason}); the trainer's keep-last may remove it during evaluation` });
       const t0 = performance.now();
       const beat = () => db.heartbeat(run, ck.step, owner);
       const timer = setInterval(beat, opts.heartbeatMs ?? 30_000);
       try {
+        const { missing } = existsSync(ck.dir) ? checkStepDir(ck.dir) : { missing: 'directory gone' };
+        if (missing) throw new Error(`${ck.dir}: ${missing} (removed after the scan)`);
         const rows = await runner.evaluate(ck, { heartbeat: beat, signal: opts.signal });
         if (rows.length === 0) throw new Error('the runner returned no result rows');
         db.complete(run, ck.step, owner, rows);
@@ -202,9 +239,11 @@ export async function watchCheckpoints(opts: WatchOptions): Promise<WatchSummary
         const msg = (e as Error).message ?? String(e);
         db.fail(run, ck.step, owner, msg);
         emit({ type: 'failed', step: ck.step, error: msg, attempt });
-        if (attempt >= maxAttempts && !summary.failed.includes(ck.step)) summary.failed.push(ck.step);
+        if (!existsSync(ck.dir) && db.markMissed(run, ck.step, VANISHED, { staleAfterMs: opts.staleAfterMs })) emit({ type: 'missed', step: ck.step, reason: `${VANISHED} (last error: ${msg})` });
+        else if (attempt >= maxAttempts && !summary.failed.includes(ck.step)) summary.failed.push(ck.step);
       } finally {
         clearInterval(timer);
+        if (pin.ok) unpinCheckpoint(ckptDir, ck.step);
       }
     }
     const stillTodo = scanCheckpoints(run, ckptDir).complete.some((c) => {
@@ -212,8 +251,13 @@ export async function watchCheckpoints(opts: WatchOptions): Promise<WatchSummary
       return !r || (r.state === 'failed' && r.attempts < maxAttempts) || (r.state === 'claimed' && db.isStale(r, { staleAfterMs: opts.staleAfterMs }));
     });
     if (opts.once && !stillTodo) break;
-    if (opts.untilStep !== undefined && db.checkpoint(run, opts.untilStep)?.state === 'done') break;
+    if (opts.untilStep !== undefined && (db.checkpoint(run, opts.untilStep)?.state === 'done' || db.isMissed(run, opts.untilStep))) break;
     if (!stillTodo) await sleep(opts.pollMs ?? 5000, opts.signal);
   }
+  // A last look: what vanished while the final evaluations ran.
+  const final = scanCheckpoints(run, ckptDir);
+  detectMissed(run, ckptDir, db, seen, new Set([...final.complete.map((c) => c.step), ...final.pending.map((p) => p.step)]), opts, emit);
+  summary.missed = db.missed(run).map((m) => ({ step: m.step, reason: m.reason }));
+  summary.failed = summary.failed.filter((s) => !summary.missed.some((m) => m.step === s));
   return summary;
 }

@@ -169,8 +169,13 @@ export function rotateCheckpoints(runDir: string, keepLast: number): number[] {
   if (latest === null) return [];
   const all = listCheckpoints(runDir);
   const complete = all.filter((s) => s <= latest);
-  const remove = [...all.filter((s) => s > latest), ...(keepLast > 0 ? complete.slice(0, Math.max(0, complete.length - keepLast)) : [])];
+  // A step a watcher is evaluating (global_step_N.eval-pin) is kept; removed ones are logged so the
+  // watcher can record them as missed (lib/eval/pin.ts, docs/eval.md).
+  const pinned = (s: number) => existsSync(join(runDir, `global_step_${s}.eval-pin`));
+  const rotated = (keepLast > 0 ? complete.slice(0, Math.max(0, complete.length - keepLast)) : []).filter((s) => !pinned(s));
+  const remove = [...all.filter((s) => s > latest), ...rotated];
   for (const s of remove) rmSync(stepDir(runDir, s), { recursive: true, force: true });
+  if (rotated.length > 0) writeFileSync(join(runDir, 'rotated_steps.jsonl'), rotated.map((s) => JSON.stringify({ step: s, at: Date.now() }) + '\n').join(''), { flag: 'a' });
   return remove;
 }
 

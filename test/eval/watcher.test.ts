@@ -26,7 +26,7 @@ import { getRecipe, train } from '../../lib/train/trainer.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const CLI = [process.execPath, '--import', 'tsx', join(ROOT, 'test', 'eval', 'fixtures', 'eval_cli.ts')];
-const ROWS_PER_CKPT = 4; // summarization, precise_retrieval, mean, n_prompts
+const ROWS_PER_CKPT = 7; // greedy summarization, precise_retrieval, mean; the same three sampled/…; n_prompts
 
 let runDir: string;
 
