@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { CAPABILITIES } from '../../lib/rewards/capabilities.js';
+import { CAPABILITIES } from '../../lib/data/capabilities.js';
 import { computeScore } from '../../lib/rewards/index.js';
 
 const BIN = fileURLToPath(new URL('../../bin/golongrl.mjs', import.meta.url));

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CAPABILITIES } from '../../lib/rewards/capabilities.js';
+import { CAPABILITIES } from '../../lib/data/capabilities.js';
 
 const BIN = 'bin/golongrl.mjs';
 const JSONL = 'data/sample/golongrl_SAMPLE_synthetic.jsonl';

@@ -12,7 +12,7 @@ import { loadDataset } from '../../lib/data/dataset.js';
 import { writeDumpFixture } from '../../lib/data/rollout_dump.js';
 import { generateSample, goldResponse, SAMPLE_BASENAME, SAMPLE_SEED, SAMPLE_TASKS, writeSample, type SampleRow } from '../../lib/data/sample_generator.js';
 import { createTokenCounter } from '../../lib/data/tokens.js';
-import { CAPABILITIES } from '../../lib/rewards/capabilities.js';
+import { CAPABILITIES } from '../../lib/data/capabilities.js';
 import { computeScore } from '../../lib/rewards/index.js';
 import { TASK_METRIC_CONFIG } from '../../lib/rewards/subtasks.js';
 

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadDataset } from '../../lib/data/dataset.js';
 import { capabilityExamples, corruptDigits } from '../../lib/notebook/tour.js';
-import { CAPABILITIES } from '../../lib/rewards/capabilities.js';
+import { CAPABILITIES } from '../../lib/data/capabilities.js';
 
 describe('capabilityExamples', () => {
   it('one row per capability; gold answers score (nearly) 1, corrupted ones less', async () => {

@@ -4,7 +4,7 @@
  * here from `Rng` alone, so a snapshot changes only when the plotting code does.
  */
 import { ESTIMATOR_CONFIGS } from '../../lib/advantage/compare.js';
-import { CAPABILITIES } from '../../lib/rewards/capabilities.js';
+import { CAPABILITIES } from '../../lib/data/capabilities.js';
 import { Rng } from '../../lib/util/random.js';
 
 export { CAPABILITIES };
