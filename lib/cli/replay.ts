@@ -94,6 +94,8 @@ export async function runReplay(argv: string[]): Promise<number> {
     data: run.data ?? null,
     joined: run.joined,
     unjoined: run.unjoined,
+    unjoined_prompts: run.unjoinedPrompts,
+    unjoined_examples: run.unjoinedExamples.slice(0, 5),
     token_counts: run.tokenCounts,
     estimators: run.estimators,
     refused: run.failureCount,
@@ -110,7 +112,7 @@ export async function runReplay(argv: string[]): Promise<number> {
     `replay ${dump}: layout ${run.layout}, ${run.steps.length} steps, ${run.rows} rollouts, ${run.groups} prompt groups (by ${run.groupedBy.join('/')})`,
     run.skipped.length ? `skipped ${run.skipped.length} entries that are not step files: ${run.skipped.map((s) => `${s.file} (${s.reason})`).join(', ')}` : '',
     `tasks (${run.tasks.length}): from line fields ${run.taskFrom.field}, from the dataset join ${run.taskFrom.join}, none ${run.taskFrom.none}`,
-    run.data ? `join with ${run.data}: ${run.joined} rows joined, ${run.unjoined} not` + (run.unjoinedExamples.length ? ` (e.g. ${run.unjoinedExamples[0].file}:${run.unjoinedExamples[0].line})` : '') : 'no --data: tasks only from line fields',
+    run.data ? `join with ${run.data}: ${run.joined} rows joined, ${run.unjoined} not` + (run.unjoined ? ` (${run.unjoinedPrompts} prompts; e.g. ${run.unjoinedExamples[0].file}:${run.unjoinedExamples[0].line})` : '') : 'no --data: tasks only from line fields',
     run.failureCount ? `${run.failureCount} estimator × step runs refused, e.g. ${run.failures[0].estimator} at step ${run.failures[0].step}: ${run.failures[0].error}` : '',
   ].filter((l) => l !== '');
   const f = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '—');

@@ -47,6 +47,8 @@ export interface StepRows {
   /** With a dataset: rows whose prompt was found / not found. */
   joined: number;
   unjoined: number;
+  /** Distinct prompts (within the step) the dataset did not have. */
+  unjoinedPrompts: number;
   /** First few unjoined rows (line and prompt head), at most `maxUnjoinedExamples` per step. */
   unjoinedExamples: { file: string; line: number; prompt: string }[];
 }
@@ -231,6 +233,7 @@ export async function readStep(file: string, fileStep: number | undefined, layou
     taskFrom,
     joined,
     unjoined,
+    unjoinedPrompts: [...joinCache.values()].filter((v) => v === null).length,
     unjoinedExamples,
   };
   if (allLengths && size > 0) out.responseLength = Float64Array.from(lengths);

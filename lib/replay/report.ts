@@ -98,7 +98,7 @@ export async function writeReplayReport(run: ReplayRun, dir: string): Promise<Re
   const table = (rows: object[]) => (rows.length ? aq.from(rows as Record<string, unknown>[]).toHTML({ format: Object.fromEntries(Object.keys(rows[0]).map((k) => [k, (v: unknown) => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : Number.isFinite(v) ? v.toFixed(3) : '—') : esc(String(v)))])) }) : '<p>(none)</p>');
   const img = (name: string, alt: string) => (pngs.includes(name) ? `<img src="${name}" alt="${esc(alt)}">` : '');
   const joinLine = run.data
-    ? `<li>Dataset join (<code>${esc(run.data)}</code>, by prompt text): <strong>${run.joined}</strong> rows joined, <strong>${run.unjoined}</strong> not${run.unjoined ? ' (first ones in unjoined_examples.csv)' : ''}.</li>`
+    ? `<li>Dataset join (<code>${esc(run.data)}</code>, by prompt text): <strong>${run.joined}</strong> rows joined, <strong>${run.unjoined}</strong> not${run.unjoined ? ` (${run.unjoinedPrompts} distinct prompts per step, summed over steps; the first rows in unjoined_examples.csv)` : ''}.</li>`
     : '<li>No dataset given (<code>--data</code>): tasks only from fields on the lines.</li>';
   const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>golongrl replay — ${esc(run.dump)}</title>

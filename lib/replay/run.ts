@@ -93,6 +93,8 @@ export interface ReplayRun {
   taskFrom: { field: number; join: number; none: number };
   joined: number;
   unjoined: number;
+  /** Distinct prompts not found in the dataset, summed over steps. */
+  unjoinedPrompts: number;
   unjoinedExamples: { file: string; line: number; prompt: string }[];
   /** Whether every row had `response_length` (token-weighted estimators use it). */
   tokenCounts: 'all' | 'none' | 'some steps';
@@ -142,6 +144,7 @@ export async function replayRun(dump: string, opts: ReplayRunOptions = {}): Prom
     taskFrom: { field: 0, join: 0, none: 0 },
     joined: 0,
     unjoined: 0,
+    unjoinedPrompts: 0,
     unjoinedExamples: [],
     tokenCounts: 'none',
     tasks: [],
@@ -180,6 +183,7 @@ export async function replayRun(dump: string, opts: ReplayRunOptions = {}): Prom
     for (const k of ['field', 'join', 'none'] as const) run.taskFrom[k] += rows.taskFrom[k];
     run.joined += rows.joined;
     run.unjoined += rows.unjoined;
+    run.unjoinedPrompts += rows.unjoinedPrompts;
     run.unjoinedExamples.push(...rows.unjoinedExamples);
     if (rows.responseLength) withLengths++;
     for (const t of rows.tasks) taskSet.id(t);

@@ -43,7 +43,7 @@ describe('replay: layouts and the join', () => {
     expect(none.taskFrom).toEqual({ field: 0, join: 0, none: 1728 });
     const miss = await replayRun(`${D}/verl_lt_0_6`, { data: 'data/sample/rollout_dump_prompts.jsonl', estimators: ['grpo'] });
     // data/sample's prompts are the same stand-in texts for steps 1–3, prompts 0–1 of each task: 3 × 9 × 2 × 8 rows
-    expect([miss.joined, miss.unjoined]).toEqual([432, 1296]);
+    expect([miss.joined, miss.unjoined, miss.unjoinedPrompts]).toEqual([432, 1296, 1296 / 8]);
     expect(miss.taskFrom).toEqual({ field: 0, join: 432, none: 1296 });
     expect(miss.tasks).toContain('all');
     expect(miss.unjoinedExamples.length).toBe(20);
