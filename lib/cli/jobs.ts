@@ -70,6 +70,15 @@ function table(jobs: JobHandle[]): string {
   return [head, ...rows].map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(w[i]))).join('  ')).join('\n');
 }
 
+/** attachJob with a missing/unreadable record as a usage error (exit 2, one line), never a stack trace. */
+function attach(id: string, o: ReturnType<typeof jobsOpts>): JobHandle {
+  try {
+    return attachJob(id, o);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
 function checkedId(id: string): string {
   try {
     assertJobId(id);
@@ -88,7 +97,7 @@ export async function runStatus(argv: string[]): Promise<number> {
   const { values, positionals } = opts(argv);
   if (values.help) return (process.stdout.write(STATUS_HELP + '\n'), EXIT_OK);
   if (positionals.length > 1) throw new UsageError('status takes at most one job ID');
-  const jobs = positionals.length === 1 ? [attachJob(checkedId(positionals[0]), jobsOpts(values))] : listJobs(jobsOpts(values)).filter((j) => !isTerminal(j.lastState) && !j.dryRun);
+  const jobs = positionals.length === 1 ? [attach(checkedId(positionals[0]), jobsOpts(values))] : listJobs(jobsOpts(values)).filter((j) => !isTerminal(j.lastState) && !j.dryRun);
   await pollStates(jobs);
   if (values.json) {
     process.stdout.write(JSON.stringify(positionals.length === 1 ? row(jobs[0]) : jobs.map(row)) + '\n');
@@ -117,7 +126,7 @@ export async function runLogs(argv: string[]): Promise<number> {
   if (values.help) return (process.stdout.write(LOGS_HELP + '\n'), EXIT_OK);
   const stream = values.stream;
   if (stream !== 'stdout' && stream !== 'stderr') throw new UsageError(`--stream must be stdout or stderr, got '${String(stream)}'`);
-  const job = attachJob(oneId(positionals, 'logs'), jobsOpts(values));
+  const job = attach(oneId(positionals, 'logs'), jobsOpts(values));
   let fileSecrets: Record<string, string> = {};
   try {
     if (values['env-file'] !== undefined) fileSecrets = readEnvFile(values['env-file']);
@@ -147,7 +156,7 @@ export async function runLogs(argv: string[]): Promise<number> {
 export async function runCancel(argv: string[]): Promise<number> {
   const { values, positionals } = opts(argv);
   if (values.help) return (process.stdout.write(CANCEL_HELP + '\n'), EXIT_OK);
-  const job = attachJob(oneId(positionals, 'cancel'), jobsOpts(values));
+  const job = attach(oneId(positionals, 'cancel'), jobsOpts(values));
   await job.cancel();
   const state = await job.state();
   if (values.json) process.stdout.write(JSON.stringify({ ...row(job), state }) + '\n');

@@ -9,6 +9,7 @@ import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { submitJob } from '../../lib/cluster/jobs.js';
 import { COMMON_SECRET_NAMES } from './secret_names.js';
 import { assertNoSecrets, jobEnvironment, knownSecretValues, loadSecretEnv, looksSecret, readEnvFile, redact, safeEnvName, SecretError } from '../../lib/cluster/secrets.js';
 
@@ -122,5 +123,29 @@ describe('jobEnvironment (allow-list)', () => {
   it('knownSecretValues: declared and credential-looking values, for redacting logs', () => {
     const vals = knownSecretValues(['MY_DECLARED'], { MY_DECLARED: 'decl-value', WANDB_API_KEY: 'wandb-value', PATH: '/usr/bin', X_TOKEN: 'abc' }, { FROM_FILE: 'file-value' });
     expect(vals.sort()).toEqual(['decl-value', 'file-value', 'wandb-value']); // 'abc' is too short to redact safely
+  });
+});
+
+describe('allow-list on a REAL local job', () => {
+  it('49 canaries set in the submitting process are absent from the job; the declared secret is there', async () => {
+    const canaries = Object.fromEntries(COMMON_SECRET_NAMES.map((n) => [n, `CANARY-${n}-${Math.random().toString(36).slice(2)}`]));
+    const declared = `DECLARED-${Math.random().toString(36).slice(2)}`;
+    Object.assign(process.env, canaries, { GOLONGRL_LOCAL_DECLARED: declared });
+    let job;
+    try {
+      job = await submitJob(
+        { name: 'canaries', payload: { kind: 'command', argv: ['sh', '-c', 'env | grep -v "^GOLONGRL_LOCAL_DECLARED="; echo "declared-len=${#GOLONGRL_LOCAL_DECLARED}"'] }, resources: { nodes: 1, gpusPerNode: 0 }, env: { GOLONGRL_NOTE: 'local' }, secretEnv: ['GOLONGRL_LOCAL_DECLARED'] },
+        'local',
+        { jobsDir: join(dir, 'jobs'), poll: { initialDelayMs: 50, maxDelayMs: 200 } },
+      );
+    } finally {
+      for (const n of [...COMMON_SECRET_NAMES, 'GOLONGRL_LOCAL_DECLARED']) delete process.env[n];
+    }
+    expect(await job.wait({ timeoutMs: 20_000 })).toBe('COMPLETED');
+    const out = readFileSync(job.paths.stdout, 'utf8');
+    expect(out).toContain(`declared-len=${declared.length}`);
+    expect(out).toContain('GOLONGRL_NOTE=local');
+    expect(out).toMatch(/^PATH=/m);
+    for (const [n, v] of Object.entries(canaries)) expect(out.includes(v), `${n} reached the local job`).toBe(false);
   });
 });
