@@ -100,7 +100,7 @@ export function advantageFigure(run: ReplayRun): Figure {
       h.forEach((c, i) => c > 0 && bars.push({ x1: ADV_LO + i * bw, x2: ADV_LO + (i + 1) * bw, y: c / total, fx: e, fy: t }));
     }
   }
-  const panelW = 118;
+  const panelW = Math.max(118, Math.floor(570 / Math.max(ests.length, 1))); // at least 760 px wide, so the title fits
   const panelH = 70;
   const marginLeft = 40;
   const marginRight = 150;
