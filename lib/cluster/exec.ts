@@ -3,6 +3,8 @@
  * arrays, never a shell, never throwing on a non-zero exit (callers read `exitCode`). execa 5 is CommonJS,
  * so the default import works both under tsx (ESM) and in the tslab kernel (CommonJS).
  */
+import { accessSync, constants, statSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import execa from 'execa';
 
 export interface ExecResult {
@@ -13,11 +15,28 @@ export interface ExecResult {
   notFound?: boolean;
 }
 
+/** Is `file` runnable: a path that exists, or a name found executable on PATH? */
+export function onPath(file: string, pathEnv = process.env.PATH ?? ''): boolean {
+  const ok = (p: string) => {
+    try {
+      accessSync(p, constants.X_OK);
+      return statSync(p).isFile();
+    } catch {
+      return false;
+    }
+  };
+  if (file.includes('/')) return ok(file);
+  return pathEnv.split(delimiter).some((d) => d !== '' && ok(join(d, file)));
+}
+
 export async function run(
   file: string,
   args: readonly string[],
   opts: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {},
 ): Promise<ExecResult> {
+  // Not spawned when missing: execa 5 keeps its timeout timer alive after a spawn ENOENT, which held the
+  // CLI's exit back by the whole timeout (2 min) after it had already printed the error.
+  if (!onPath(file, (opts.env ?? process.env).PATH)) return { stdout: '', stderr: `${file}: command not found`, exitCode: 127, notFound: true };
   try {
     const r = await execa(file, [...args], {
       reject: false,
