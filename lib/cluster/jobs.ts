@@ -1,6 +1,6 @@
 /**
  * One Job API over every backend — `submitJob(spec, backend) → Job { id, state(), wait(), logs(), cancel(),
- * paths }` — modelled on submitit's Executor/Job (/work/shared/ANCHORS.md §D): each job has a folder
+ * paths }` — modelled on submitit's Executor/Job: each job has a folder
  * `runs/jobs/<id>/` with its record (lib/cluster/store.ts), launch file and logs, so `attachJob(id)` in a
  * restarted notebook or CLI gets the same handle back.
  *

@@ -1,7 +1,6 @@
 /**
  * The on-disk job record: `runs/jobs/<id>/job.json`, what lets a restarted notebook or CLI re-attach to a
- * job (submitit keeps `<id>_submitted.pkl` + logs in its folder for the same reason; /work/shared/ANCHORS.md
- * §D). The record holds the spec with secret NAMES only (never values), the backend and its own id, the
+ * job (submitit keeps `<id>_submitted.pkl` + logs in its folder for the same reason). The record holds the spec with secret NAMES only (never values), the backend and its own id, the
  * submit time, the paths, backend details needed to reach the job again (pid, Ray address, SkyPilot
  * cluster) and the last known state. Writes are atomic (temporary file in the same folder, then rename).
  *

@@ -10,7 +10,7 @@
  *
  * Usage: node --import tsx lib/cluster/verl_schema_extract.ts <snapshot> [out.json]
  *   <snapshot> is either a checkout of the repository (a folder holding `Train/verl/...`) or a bare git
- *   directory such as the one the `fetch` tool leaves under /work/.mirror (read with `git show HEAD:path`).
+ *   directory (a bare mirror; read with `git show HEAD:path`).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';

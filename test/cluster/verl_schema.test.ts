@@ -56,7 +56,8 @@ describe('keys.json', () => {
     expect(Object.keys(f.keys)).not.toContain('hydra');
   });
 
-  const mirror = process.env.GOLONGRL_SNAPSHOT ?? '/work/.mirror/xiaoxuanNLP+GoLongRL/repo';
+  // A GoLongRL checkout or bare mirror at the pinned commit (e.g. GOLONGRL_SNAPSHOT=/path/to/GoLongRL.git); optional.
+  const mirror = process.env.GOLONGRL_SNAPSHOT ?? '';
   it.skipIf(!existsSync(mirror))('regenerating from the fetched GoLongRL snapshot reproduces keys.json byte for byte', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'verl-keys-')), 'keys.json');
     execFileSync(process.execPath, ['--import', 'tsx', 'lib/cluster/verl_schema_extract.ts', mirror, out], { stdio: 'pipe' });
