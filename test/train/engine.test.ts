@@ -172,10 +172,12 @@ describe('fast engine vs the tfjs reference', () => {
     js.setWeights(w);
   });
 
-  it('KV-cache sampling equals sampling without the cache (same tokens, same log-probs), ragged prompts in one batch', () => {
+  it('KV-cache sampling (with prefix sharing) equals sampling without the cache (same tokens, same log-probs), ragged prompts in one batch', () => {
     const js = new Policy({ ...CFG, engine: 'js' });
     js.setWeights(randomWeights(js, 31, 0.3));
-    const prompts = raggedRows(CFG.vocabSize, 32, [2, 9, 5, 9, 1, 14, 3], 0);
+    // Distinct prompts and prompts repeated for several rollouts (prefilled once, cache rows shared).
+    const base = raggedRows(CFG.vocabSize, 32, [2, 9, 5, 9, 1, 14, 3], 0);
+    const prompts = [...base, base[1], base[1], base[5], base[0]];
     const opts = { maxNewTokens: 8, temperature: 1, eosId: 4, padId: 0 };
     const a = js.sample(prompts, { ...opts, rng: new Rng(77), kvCache: true });
     const b = js.sample(prompts, { ...opts, rng: new Rng(77), kvCache: false });

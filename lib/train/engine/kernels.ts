@@ -263,16 +263,39 @@ export function fastTanh(x: number): number {
   return p / q;
 }
 
-/** out = GELU(u), elementwise over n values. */
+/** out = GELU(u), elementwise over n values (WebAssembly SIMD when gemm uses it, else `geluJs`). */
 export function gelu(u: Float32Array, out: Float32Array, n: number): void {
+  const w = useWasm ? wasmGemm() : null;
+  if (w === null || n === 0) return geluJs(u, out, n);
+  const np = (n + 3) & ~3;
+  const f = w.reserve(2 * np);
+  f.set(n === u.length ? u : u.subarray(0, n), 0);
+  w.gelu(0, np * 4, np);
+  out.set(w.f32.subarray(np, np + n), 0);
+}
+
+/** du = dg · GELU'(u), elementwise (WebAssembly SIMD when gemm uses it, else `geluBackwardJs`). */
+export function geluBackward(u: Float32Array, dg: Float32Array, du: Float32Array, n: number): void {
+  const w = useWasm ? wasmGemm() : null;
+  if (w === null || n === 0) return geluBackwardJs(u, dg, du, n);
+  const np = (n + 3) & ~3;
+  const f = w.reserve(3 * np);
+  f.set(n === u.length ? u : u.subarray(0, n), 0);
+  f.set(n === dg.length ? dg : dg.subarray(0, n), np);
+  w.geluBack(0, np * 4, 2 * np * 4, np);
+  du.set(w.f32.subarray(2 * np, 2 * np + n), 0);
+}
+
+/** Scalar GELU. */
+export function geluJs(u: Float32Array, out: Float32Array, n: number): void {
   for (let i = 0; i < n; i++) {
     const x = u[i];
     out[i] = 0.5 * x * (1 + fastTanh(GELU_C * (x + 0.044715 * x * x * x)));
   }
 }
 
-/** du = dg · GELU'(u), elementwise (in place into dgIn allowed). */
-export function geluBackward(u: Float32Array, dg: Float32Array, du: Float32Array, n: number): void {
+/** Scalar GELU backward: du = dg · GELU'(u) (in place into dg allowed). */
+export function geluBackwardJs(u: Float32Array, dg: Float32Array, du: Float32Array, n: number): void {
   for (let i = 0; i < n; i++) {
     const x = u[i];
     const x2 = x * x;
@@ -296,4 +319,37 @@ export function logSoftmaxRow(logits: Float32Array, off: number, V: number, invT
   for (let v = 0; v < V; v++) s += Math.exp(out[v] - mx);
   const lse = mx + Math.log(s);
   for (let v = 0; v < V; v++) out[v] -= lse;
+}
+
+/**
+ * One query against keys/values 0 … t of its row: out[oo … oo+dh) = softmax(q·kⱼ/√d)·vⱼ, with key j at
+ * K[ko + j·stride …] and value j at V[vo + j·stride …]. The ONE attention routine of the engine (packed
+ * forward with stride 3D, KV-cache decoding with stride D), so cached and uncached decoding agree bit for
+ * bit. Saves the probabilities at probs[po + j] when `probs` is given. `s` is scratch of ≥ t + 1 values.
+ */
+export function attendRow(q: Float32Array, qo: number, K: Float32Array, ko: number, V: Float32Array, vo: number, stride: number, t: number, dh: number, scale: number, s: Float64Array, out: Float32Array, oo: number, probs: Float32Array | null, po: number): void {
+  let mx = -Infinity;
+  const d4 = dh & ~3;
+  for (let j = 0, kj = ko; j <= t; j++, kj += stride) {
+    let dot = 0;
+    let d = 0;
+    for (; d < d4; d += 4) dot += q[qo + d] * K[kj + d] + q[qo + d + 1] * K[kj + d + 1] + q[qo + d + 2] * K[kj + d + 2] + q[qo + d + 3] * K[kj + d + 3];
+    for (; d < dh; d++) dot += q[qo + d] * K[kj + d];
+    const z = dot * scale;
+    s[j] = z;
+    if (z > mx) mx = z;
+  }
+  let sum = 0;
+  for (let j = 0; j <= t; j++) {
+    const e = Math.exp(s[j] - mx);
+    s[j] = e;
+    sum += e;
+  }
+  const inv = 1 / sum;
+  for (let d = 0; d < dh; d++) out[oo + d] = 0;
+  for (let j = 0, vj = vo; j <= t; j++, vj += stride) {
+    const p = s[j] * inv;
+    if (probs) probs[po + j] = p;
+    for (let d = 0; d < dh; d++) out[oo + d] += p * V[vj + d];
+  }
 }

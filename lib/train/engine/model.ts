@@ -18,7 +18,7 @@
  * Weights come in as `PolicyWeights` (name → Float32Array) and gradients go out the same way, so the
  * engine never needs tfjs; lib/train/policy.ts wraps it as tfjs custom-gradient ops.
  */
-import { addBias, gelu, geluBackward, layerNorm, layerNormBackward, matmul, matmulAtB, sumRows, transpose } from './kernels.js';
+import { addBias, attendRow, gelu, geluBackward, layerNorm, layerNormBackward, matmul, matmulAtB, sumRows, transpose } from './kernels.js';
 
 export interface EngineConfig {
   vocabSize: number;
@@ -224,36 +224,8 @@ function attentionForward(c: EngineConfig, batch: PackedBatch, qkv: Float32Array
       }
     }
     for (let h = 0; h < H; h++) {
-      const qo = h * dh;
-      const ko = D + h * dh;
-      const vo = 2 * D + h * dh;
       for (let i = 0; i < T; i++) {
-        const qi = (o + i) * D3 + qo;
-        let mx = -Infinity;
-        for (let j = 0; j <= i; j++) {
-          const kj = (o + j) * D3 + ko;
-          let dot = 0;
-          for (let d = 0; d < dh; d++) dot += qkv[qi + d] * qkv[kj + d];
-          const z = dot * scale;
-          s[j] = z;
-          if (z > mx) mx = z;
-        }
-        let sum = 0;
-        for (let j = 0; j <= i; j++) {
-          const e = Math.exp(s[j] - mx);
-          s[j] = e;
-          sum += e;
-        }
-        const inv = 1 / sum;
-        const oi = (o + i) * D + qo;
-        for (let d = 0; d < dh; d++) out[oi + d] = 0;
-        const po = probOff ? probOff[r] + (h * T + i) * T : 0;
-        for (let j = 0; j <= i; j++) {
-          const p = s[j] * inv;
-          if (probs) probs[po + j] = p;
-          const vj = (o + j) * D3 + vo;
-          for (let d = 0; d < dh; d++) out[oi + d] += p * qkv[vj + d];
-        }
+        attendRow(qkv, (o + i) * D3 + h * dh, qkv, o * D3 + D + h * dh, qkv, o * D3 + 2 * D + h * dh, D3, i, dh, scale, s, out, (o + i) * D + h * dh, probs, probOff ? probOff[r] + (h * T + i) * T : 0);
       }
     }
   }

@@ -3,8 +3,9 @@
  *
  * Every rollout of a generation batch is decoded together, whatever its prompt length: row r's prompt
  * has P_r tokens and its s-th response token sits at position P_r + s (per-row positions, no padding
- * before or inside a row). The prompts are prefilled in ONE packed forward (model.ts) that also writes
- * every layer's keys and values into the cache [rows, P_max + maxNewTokens, D]; each decoding step then
+ * before or inside a row). The distinct prompts are prefilled in ONE packed forward (model.ts) that also
+ * writes every layer's keys and values into the cache [rows, P_max + maxNewTokens, D] (a prompt shared
+ * by its n rollouts is prefilled once and its cache rows copied: prefix sharing); each decoding step then
  * runs only the new token of every still-active row: [A, D] projections, attention of each row over its
  * own cached prefix, the head, and the draw. Rows that emitted `eosId` leave the active set.
  *
@@ -15,7 +16,7 @@
  * With `greedy` the argmax of the logits is taken (first maximum, as tf.argMax) and the rng is unused.
  */
 import type { SampleResult } from '../policy.js';
-import { gelu, layerNorm, matmul, addBias } from './kernels.js';
+import { addBias, attendRow, gelu, layerNorm, matmul } from './kernels.js';
 import { forward, type KvOut, type PackedWeights } from './model.js';
 
 export interface EngineSampleOptions {
@@ -90,32 +91,7 @@ function decodeStep(w: PackedWeights, kv: KvOut, rows: Int32Array, toks: Int32Ar
         K[dst + d] = qkv[src + D + d];
         Vc[dst + d] = qkv[src + 2 * D + d];
       }
-      for (let hh = 0; hh < H; hh++) {
-        const qi = src + hh * dh;
-        let mx = -Infinity;
-        for (let j = 0; j <= t; j++) {
-          const kj = (base + j) * D + hh * dh;
-          let dot = 0;
-          for (let d = 0; d < dh; d++) dot += qkv[qi + d] * K[kj + d];
-          const z = dot * scale;
-          s[j] = z;
-          if (z > mx) mx = z;
-        }
-        let sum = 0;
-        for (let j = 0; j <= t; j++) {
-          const e = Math.exp(s[j] - mx);
-          s[j] = e;
-          sum += e;
-        }
-        const inv = 1 / sum;
-        const oi = a * D + hh * dh;
-        for (let d = 0; d < dh; d++) att[oi + d] = 0;
-        for (let j = 0; j <= t; j++) {
-          const p = s[j] * inv;
-          const vj = (base + j) * D + hh * dh;
-          for (let d = 0; d < dh; d++) att[oi + d] += p * Vc[vj + d];
-        }
-      }
+      for (let hh = 0; hh < H; hh++) attendRow(qkv, src + hh * dh, K, base * D + hh * dh, Vc, base * D + hh * dh, D, t, dh, scale, s, att, a * D + hh * dh, null, 0);
     }
     matmul(att, L.wo, x, A, D, D, true);
     layerNorm(x, L.ln2g, L.ln2b, h, A, D, null, null);
@@ -181,19 +157,54 @@ export function sampleBatch(w: PackedWeights, prompts: readonly (readonly number
       kv.k.push(new Float32Array(B * cacheLen * D));
       kv.v.push(new Float32Array(B * cacheLen * D));
     }
+    // Prefix sharing: a prompt repeated for its n rollouts is prefilled ONCE; its cache rows and last
+    // logits are copied to every row that shares it (the same computation, so the same numbers).
+    const uniq = new Map<string, number>();
+    const uOf = new Int32Array(B);
+    const uPrompts: (readonly number[])[] = [];
+    for (let r = 0; r < B; r++) {
+      const key = prompts[r].join(',');
+      let u = uniq.get(key);
+      if (u === undefined) {
+        u = uPrompts.length;
+        uniq.set(key, u);
+        uPrompts.push(prompts[r]);
+      }
+      uOf[r] = u;
+    }
+    const U = uPrompts.length;
+    const shared = U < B;
+    const kvU: KvOut = shared ? { k: [], v: [], cacheLen } : kv;
+    if (shared)
+      for (let l = 0; l < c.nLayers; l++) {
+        kvU.k.push(new Float32Array(U * cacheLen * D));
+        kvU.v.push(new Float32Array(U * cacheLen * D));
+      }
     let N = 0;
-    for (const p of prompts) N += p.length;
+    for (const p of uPrompts) N += p.length;
     const tokens = new Int32Array(N);
-    const off = new Int32Array(B + 1);
-    const scored = new Int32Array(B);
-    for (let r = 0, o = 0; r < B; r++) {
-      const p = prompts[r];
+    const off = new Int32Array(U + 1);
+    const scored = new Int32Array(U);
+    for (let r = 0, o = 0; r < U; r++) {
+      const p = uPrompts[r];
       for (let t = 0; t < p.length; t++) tokens[o + t] = p[t];
       o += p.length;
       off[r + 1] = o;
       scored[r] = o - 1;
     }
-    logits = forward(w, { tokens, off, scored }, false, kv).logits;
+    const lu = forward(w, { tokens, off, scored }, false, kvU).logits;
+    if (shared) {
+      logits = new Float32Array(B * V);
+      for (let r = 0; r < B; r++) {
+        const u = uOf[r];
+        const n = prompts[r].length * D;
+        for (let l = 0; l < c.nLayers; l++) {
+          kv.k[l].set(kvU.k[l].subarray(u * cacheLen * D, u * cacheLen * D + n), r * cacheLen * D);
+          kv.v[l].set(kvU.v[l].subarray(u * cacheLen * D, u * cacheLen * D + n), r * cacheLen * D);
+        }
+        logits.set(lu.subarray(u * V, u * V + V), r * V);
+      }
+    } else logits = lu;
   } else {
     logits = fullStep(w, seqs, active, A);
   }

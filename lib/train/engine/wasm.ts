@@ -65,8 +65,85 @@ const op = {
   vZero: [0xfd, ...uleb(0x0c), ...new Array(16).fill(0)],
   f32x4Splat: [0xfd, ...uleb(0x13)],
   f32x4Add: [0xfd, ...uleb(0xe4)],
+  f32x4Sub: [0xfd, ...uleb(0xe5)],
   f32x4Mul: [0xfd, ...uleb(0xe6)],
+  f32x4Div: [0xfd, ...uleb(0xe7)],
+  f32x4Min: [0xfd, ...uleb(0xe8)],
+  f32x4Max: [0xfd, ...uleb(0xe9)],
+  /** v128.const with the same float32 in all four lanes. */
+  f32x4Const: (v: number) => {
+    const b = new Uint8Array(new Float32Array([v, v, v, v]).buffer);
+    return [0xfd, ...uleb(0x0c), ...b];
+  },
 };
+
+const GELU_C = Math.sqrt(2 / Math.PI);
+const GELU_K = 0.044715;
+const TANH_CLAMP = 7.90531110763549805;
+const TANH_P = [4.89352455891786e-3, 6.37261928875436e-4, 1.48572235717979e-5, 5.12229709037114e-8, -8.60467152213735e-11, 2.00018790482477e-13, -2.76076847742355e-16];
+const TANH_Q = [4.89352518554385e-3, 2.268434632439e-3, 1.18534705686654e-4, 1.19825839466702e-6];
+
+/**
+ * Body of gelu(u, out, n) (backward = false) or geluBack(u, dg, out, n) (backward = true), 4 lanes at a
+ * time (n a multiple of 4): t = tanh(c·(x + k·x³)) by Eigen's rational approximation (as fastTanh in
+ * kernels.ts, in float32), gelu = 0.5·x·(1 + t), gelu' = 0.5·(1 + t) + 0.5·x·(1 − t²)·c·(1 + 3k·x²).
+ */
+function geluBody(backward: boolean): number[] {
+  // params: u, [dg,] out, n ; i32 local: i ; v128 locals: x, x2, z, z2, t
+  const U = 0;
+  const DG = 1;
+  const OUT = backward ? 2 : 1;
+  const NN = backward ? 3 : 2;
+  const I = NN + 1;
+  const [X, X2, Z, Z2, T] = [I + 1, I + 2, I + 3, I + 4, I + 5];
+  const code: number[] = [];
+  const e = (...xs: number[][]) => xs.forEach((c) => code.push(...c));
+  const k = op.f32x4Const;
+  // Horner: acc = c_last; for c in reversed rest: acc = c + z2·acc
+  const horner = (cs: number[]) => {
+    e(k(cs[cs.length - 1]));
+    for (let m = cs.length - 2; m >= 0; m--) e(op.get(Z2), op.f32x4Mul, k(cs[m]), op.f32x4Add);
+  };
+  e(op.i32(0), op.set(I));
+  e(op.block, op.loop);
+  e(op.get(I), op.get(NN), op.geU, op.brIf(1));
+  e(op.get(U), op.get(I), op.i32(4), op.mul, op.add, op.vLoad(0), op.set(X));
+  e(op.get(X), op.get(X), op.f32x4Mul, op.set(X2));
+  // z = clamp(c·(x + k·x2·x))
+  e(op.get(X2), op.get(X), op.f32x4Mul, k(GELU_K), op.f32x4Mul, op.get(X), op.f32x4Add, k(GELU_C), op.f32x4Mul);
+  e(k(TANH_CLAMP), op.f32x4Min, k(-TANH_CLAMP), op.f32x4Max, op.set(Z));
+  e(op.get(Z), op.get(Z), op.f32x4Mul, op.set(Z2));
+  // t = z·P(z2) / Q(z2)
+  horner(TANH_P);
+  e(op.get(Z), op.f32x4Mul);
+  horner(TANH_Q);
+  e(op.f32x4Div, op.set(T));
+  // address of out[i]
+  e(op.get(OUT), op.get(I), op.i32(4), op.mul, op.add);
+  if (!backward) {
+    e(op.get(X), k(0.5), op.f32x4Mul, op.get(T), k(1), op.f32x4Add, op.f32x4Mul);
+  } else {
+    // 0.5·(1 + t)
+    e(op.get(T), k(1), op.f32x4Add, k(0.5), op.f32x4Mul);
+    // + 0.5·x·(1 − t²)·c·(1 + 3k·x²)
+    e(op.get(X), k(0.5 * GELU_C), op.f32x4Mul);
+    e(k(1), op.get(T), op.get(T), op.f32x4Mul, op.f32x4Sub, op.f32x4Mul);
+    e(op.get(X2), k(3 * GELU_K), op.f32x4Mul, k(1), op.f32x4Add, op.f32x4Mul);
+    e(op.f32x4Add);
+    // · dg
+    e(op.get(DG), op.get(I), op.i32(4), op.mul, op.add, op.vLoad(0), op.f32x4Mul);
+  }
+  e(op.vStore(0));
+  e(op.get(I), op.i32(4), op.add, op.set(I));
+  e(op.br(0));
+  e(op.end, op.end);
+  e(op.end);
+  const locals = vec([
+    [...uleb(1), I32],
+    [...uleb(5), V128],
+  ]);
+  return [...locals, ...code];
+}
 
 /**
  * The module's bytes: imports env.mem, exports gemm(a, b, c, Mp, P, Np, acc, aTile, aStep, aLane): element
@@ -147,11 +224,11 @@ export function gemmModuleBytes(): Uint8Array {
   const body = [...locals, ...code];
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([[0x60, ...vec(new Array(10).fill([I32])), 0x00]])),
+    ...section(1, vec([[0x60, ...vec(new Array(10).fill([I32])), 0x00], [0x60, ...vec(new Array(3).fill([I32])), 0x00], [0x60, ...vec(new Array(4).fill([I32])), 0x00]])),
     ...section(2, vec([[...str('env'), ...str('mem'), 0x02, 0x00, 0x01]])),
-    ...section(3, vec([[0x00]])),
-    ...section(7, vec([[...str('gemm'), 0x00, 0x00]])),
-    ...section(10, vec([[...uleb(body.length), ...body]])),
+    ...section(3, vec([[0x00], [0x01], [0x02]])),
+    ...section(7, vec([[...str('gemm'), 0x00, 0x00], [...str('gelu'), 0x00, 0x01], [...str('geluBack'), 0x00, 0x02]])),
+    ...section(10, vec([body, geluBody(false), geluBody(true)].map((b) => [...uleb(b.length), ...b]))),
   ];
   return Uint8Array.from(bytes);
 }
@@ -162,6 +239,10 @@ type GemmFn = (a: number, b: number, c: number, M: number, P: number, N: number,
 export interface WasmGemm {
   memory: WebAssembly.Memory;
   gemm: GemmFn;
+  /** gelu(u, out, n): out = GELU(u), n a multiple of 4 (byte addresses). */
+  gelu: (u: number, out: number, n: number) => void;
+  /** geluBack(u, dg, out, n): out = dg·GELU'(u). */
+  geluBack: (u: number, dg: number, out: number, n: number) => void;
   /** A float32 view of the whole memory (refreshed after growth). */
   f32: Float32Array;
   /** Make sure `floats` float32 values fit; returns the (possibly new) view. */
@@ -179,6 +260,8 @@ export function wasmGemm(): WasmGemm | null {
     const w: WasmGemm = {
       memory,
       gemm: inst.exports.gemm as GemmFn,
+      gelu: inst.exports.gelu as WasmGemm['gelu'],
+      geluBack: inst.exports.geluBack as WasmGemm['geluBack'],
       f32: new Float32Array(memory.buffer),
       reserve(floats: number): Float32Array {
         const need = floats * 4;
