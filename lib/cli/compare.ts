@@ -6,6 +6,7 @@
  * `--backend local|slurm|ray` runs each (estimator, seed) as one Job through lib/cluster; without it
  * the runs go one after the other in this process. `--run-spec FILE` is what such a job runs.
  */
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { selectBackend, type BackendName } from '../train/backend.js';
@@ -37,9 +38,10 @@ and CSV tables, the paired difference per family with 95% intervals and a verdic
   --base-steps N          SFT steps of the base model (default: the plan's; a new budget is a new base)
   --out DIR               run directory (default runs/compare-<timestamp>); re-running with the same
                           --out reuses finished runs and resumes interrupted ones
-  --backend KIND          where the runs go: inprocess (default) | local | slurm | ray — one Job per
-                          (estimator, seed) through lib/cluster for local/slurm/ray
-  --parallel N            local backend: jobs at a time (default 1)
+  --backend KIND          where the runs go: inprocess | local | slurm | ray — one Job per
+                          (estimator, seed) through lib/cluster for local/slurm/ray (default: local
+                          with --parallel 2 on a machine with ≥ 2 cores, else inprocess)
+  --parallel N            local backend: jobs at a time (default 2)
   --sbatch-arg ARG        slurm: extra sbatch argument (repeatable)
   --ray-address URL       ray: job server address (default $RAY_API_SERVER_ADDRESS or 127.0.0.1:8265)
   --tf-backend auto|wasm|cpu  tfjs backend (default auto); --backend wasm|cpu|auto is accepted too
@@ -115,7 +117,10 @@ export async function runCompare(argv: string[]): Promise<number> {
     seedNums = [...new Set(seeds.map(Number))];
   }
   // --backend takes a run backend, or (as before) a tfjs backend name.
-  let runBackend: RunBackend = 'inprocess';
+  // Default: on ≥ 2 cores, local jobs two at a time (the engine is single-threaded, so a second process
+  // uses the second core; docs/training.md has the measurement); on one core, in this process.
+  const twoCores = availableParallelism() >= 2;
+  let runBackend: RunBackend = twoCores && values.parallel === undefined ? 'local' : 'inprocess';
   let tfBackend = values['tf-backend'] ?? 'auto';
   if (values.backend !== undefined) {
     if (RUN_BACKENDS.includes(values.backend)) runBackend = values.backend as RunBackend;
@@ -123,7 +128,8 @@ export async function runCompare(argv: string[]): Promise<number> {
     else throw new UsageError(`--backend must be one of ${RUN_BACKENDS.join(', ')} (or a tfjs backend: ${TF_BACKENDS.join(', ')}), got '${values.backend}'`);
   }
   if (!TF_BACKENDS.includes(tfBackend)) throw new UsageError(`--tf-backend must be one of ${TF_BACKENDS.join(', ')}, got '${tfBackend}'`);
-  const parallel = values.parallel !== undefined ? positiveInt('parallel', values.parallel) : 1;
+  if (values.parallel !== undefined && values.backend === undefined) runBackend = 'local';
+  const parallel = values.parallel !== undefined ? positiveInt('parallel', values.parallel) : runBackend === 'local' && twoCores ? 2 : 1;
   if (values.parallel !== undefined && runBackend !== 'local') throw new UsageError('--parallel applies to --backend local');
   const train = { ...getRecipe(values.recipe), ...plan.train };
   if (values.steps !== undefined) train.steps = positiveInt('steps', values.steps);

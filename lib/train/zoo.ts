@@ -10,8 +10,11 @@
  * docs/training.md). Extra compute outside the RL budget (SFT warm-up, the teacher) is reported in
  * seconds, not hidden. Nothing here is tuned to make one method win.
  */
+import { aq } from '../util/arquero.cjs';
 import { Rng } from '../util/random.js';
+import { baseConfigFor, ensureBase, type BaseInfo } from './base.js';
 import { trainTeacher } from './distill.js';
+import type { SftConfig } from './sft.js';
 import type { Policy } from './policy.js';
 import { meanCi95 } from './compare/stats.js';
 import { PURPOSE, streamSeed } from './streams.js';
@@ -26,6 +29,9 @@ export interface ZooMethod {
   /** Needs the dGRPO teacher. */
   teacher?: boolean;
 }
+
+/** The base model of notebook 08 (base.ts): SFT on the zoo families' training split, sized as the main job's (docs/training.md). */
+export const ZOO_BASE_SFT: Readonly<SftConfig> = Object.freeze({ steps: 300, lr: 3e-3, promptsPerStep: 32 });
 
 /** The four methods of notebook 08. */
 export const ZOO_METHODS: readonly ZooMethod[] = Object.freeze([
@@ -95,6 +101,8 @@ export interface ZooRun {
 
 export interface ZooResult {
   base: TrainConfig;
+  /** The pre-trained base model every method starts from (null: random init). */
+  baseModel: BaseInfo | null;
   seeds: number[];
   methods: string[];
   runs: ZooRun[];
@@ -109,6 +117,12 @@ export interface ZooOptions {
   methods?: readonly ZooMethod[];
   evalSamples?: number;
   teacherSftSteps?: number;
+  /**
+   * Start every method from a base model pre-trained by this SFT budget (base.ts, cached under
+   * `baseRoot`), as real post-training does; null/absent: from the random init.
+   */
+  baseSft?: SftConfig | null;
+  baseRoot?: string;
   onRun?: (run: ZooRun) => void;
 }
 
@@ -129,9 +143,12 @@ export function runMethodZoo(o: ZooOptions = {}): ZooResult {
   const methods = o.methods ?? ZOO_METHODS;
   const k = o.evalSamples ?? 4;
   const teacherSftSteps = o.teacherSftSteps ?? 40;
-  const out: ZooResult = { base, seeds, methods: methods.map((m) => m.label), runs: [], scores: [], teacherSeconds: 0, teacherSftSteps };
+  // One base model for every method and seed: the model, families and the longest context any method uses.
+  const widest = methods.reduce((w, m) => (maxContextLen(m.configure(base)) > maxContextLen(w) ? m.configure(base) : w), base);
+  const baseModel = o.baseSft ? ensureBase(baseConfigFor({ ...base, curriculum: widest.curriculum ?? null, mixture: widest.mixture ?? null }, o.baseSft), o.baseRoot ? { root: o.baseRoot } : {}) : null;
+  const out: ZooResult = { base, baseModel, seeds, methods: methods.map((m) => m.label), runs: [], scores: [], teacherSeconds: 0, teacherSftSteps };
   for (const seed of seeds) {
-    const b = { ...base, seed };
+    const b: TrainConfig = { ...base, seed, init: baseModel ? { dir: baseModel.dir, step: baseModel.step } : null };
     let teacher: Policy | null = null;
     if (methods.some((m) => m.teacher)) {
       const t0 = performance.now();
@@ -179,14 +196,17 @@ export interface ZooSummaryRow {
   ci95_high: number;
 }
 
-/** Per method × family (and `all`): mean held-out sampled score with its 95% CI. */
+/** Per method × family (and `all`): mean held-out sampled score with its 95% CI (group-bys in arquero). */
 export function zooSummary(r: ZooResult): ZooSummaryRow[] {
+  const t = aq.from(r.scores as ZooPromptScore[]);
+  const byFamily = t.groupby('method', 'family').rollup({ xs: aq.op.array_agg('sample') });
+  const all = t.groupby('method').rollup({ xs: aq.op.array_agg('sample') }).derive({ family: () => 'all' });
+  const groups = byFamily.concat(all).objects() as { method: string; family: string; xs: number[] }[];
   const fams = [...new Set(r.scores.map((s) => s.family)), 'all'];
   const rows: ZooSummaryRow[] = [];
   for (const method of r.methods)
     for (const family of fams) {
-      const xs = r.scores.filter((s) => s.method === method && (family === 'all' || s.family === family)).map((s) => s.sample);
-      const ci = meanCi95(xs);
+      const ci = meanCi95(groups.find((g) => g.method === method && g.family === family)?.xs ?? []);
       rows.push({ method, family, n: ci.n, mean: ci.mean, ci95_low: ci.lo, ci95_high: ci.hi });
     }
   return rows;

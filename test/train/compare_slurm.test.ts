@@ -46,7 +46,7 @@ describe('golongrl compare --backend slurm', () => {
     for (const id of ids) expect(id).toMatch(/^\d+$/);
     const jobcomp = readFileSync(cluster.jobcompLog, 'utf8');
     for (const id of ids) expect(jobcomp).toMatch(new RegExp(`JobId=${id} .*JobState=COMPLETED`));
-    const local = compare(join(work, 'inprocess'), []);
+    const local = compare(join(work, 'inprocess'), ['--backend', 'inprocess']);
     expect(local.status, local.stderr).toBe(0);
     const res2 = JSON.parse(local.stdout);
     expect(res2.base.created).toBe(false); // the base built by the first compare is reused

@@ -19,7 +19,7 @@ const BIN = fileURLToPath(new URL('../../bin/golongrl.mjs', import.meta.url));
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
 function compare(out: string, baseRoot: string, extra: string[] = []) {
-  return spawnSync(process.execPath, [BIN, 'compare', '--recipe', 'tiny', '--seeds', '1,2', '--tf-backend', 'cpu', '--out', out, '--base-root', baseRoot, '--json', ...extra], {
+  return spawnSync(process.execPath, [BIN, 'compare', '--recipe', 'tiny', '--seeds', '1,2', '--tf-backend', 'cpu', '--out', out, '--base-root', baseRoot, '--json', ...(extra.includes('--backend') ? extra : ['--backend', 'inprocess', ...extra])], {
     encoding: 'utf8',
     maxBuffer: 1 << 26,
   });

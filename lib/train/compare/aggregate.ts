@@ -14,7 +14,7 @@
  *                      paired difference; mean and t-interval over seeds
  * The verdict sentence is computed from paired["all", sample] (and the per-family intervals).
  */
-import * as aq from 'arquero';
+import { aq } from '../../util/arquero.cjs';
 import type { BaseInfo } from '../base.js';
 import type { StepResult, TrainConfig } from '../trainer.js';
 import type { AdvantageRow, HeldOutScore, RunResult } from './run.js';
