@@ -1,9 +1,10 @@
 /**
- * BOUNDARY TEST — Ray cannot be installed here, so this does not run Ray. A real HTTP server on 127.0.0.1
+ * SHAPES TEST — the real Ray is in test/cluster/ray.real.test.ts. Here a real HTTP server on 127.0.0.1
  * implements the request/response shapes of the documented Ray Jobs REST API (docs.ray.io "Ray Jobs REST
  * API" + its OpenAPI spec: POST /api/jobs/, GET /api/jobs/, GET /api/jobs/{id}, GET /api/jobs/{id}/logs,
  * POST /api/jobs/{id}/stop; statuses PENDING/RUNNING/STOPPED/SUCCEEDED/FAILED) and checks every request
- * the backend sends against that format; the backend is driven through the same Job API as the others.
+ * the backend sends against that format (including that no browser-only header — Origin, Referer,
+ * Sec-Fetch-* — is sent: Ray refuses such POSTs); the backend is driven through the same Job API.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -62,6 +63,7 @@ async function handler(req: IncomingMessage, res: ServerResponse) {
   requests.push(`${req.method} ${url}`);
   if (req.method === 'POST' && url === '/api/jobs/') {
     if (req.headers['content-type'] !== 'application/json') violations.push('submit without content-type application/json');
+    for (const h of Object.keys(req.headers)) if (/^(origin|referer|sec-fetch-)/i.test(h)) violations.push(`browser header ${h}: Ray's dashboard refuses it as browser traffic`);
     const b = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
     checkSubmit(b);
     const id = (b.submission_id as string) ?? `raysubmit_${jobs.size}`;
@@ -106,7 +108,7 @@ const spec = (extra: Partial<JobSpec> = {}): JobSpec => ({
   ...extra,
 });
 
-describe('ray backend (BOUNDARY TEST: documented Ray Jobs REST shapes on a loopback server, not a real Ray)', () => {
+describe('ray backend (documented Ray Jobs REST shapes on a loopback server; the real Ray is ray.real.test.ts)', () => {
   it('submits, polls (batched), reads logs, re-attaches; the secret travels only in the request', async () => {
     const canary = 'CANARY-' + Math.random().toString(36).slice(2);
     process.env.GOLONGRL_RAY_CANARY = canary;
