@@ -6,7 +6,7 @@
  * test/cluster/ray.real.test.ts. The old `grep -c " node_"` is run on the same inputs to show what it got wrong.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -70,7 +70,10 @@ describe('ray_alive_nodes (bash, stand-in ray/python3)', () => {
     const sky = skyRunScript(VERL_SPEC);
     expect(sky).toContain('ray_alive_nodes() {');
     expect(sky).not.toContain('grep -c " node_"');
-    mkdirSync(join(tmp, 'x'), { recursive: true });
     execFileSync('bash', ['-n'], { input: sky });
+    // SkyPilot runs the set-up lines on every node (the run block runs on each) before Ray starts
+    const withSetup = skyRunScript({ ...VERL_SPEC, setup: ['module load cuda/12.4'] });
+    expect(withSetup.indexOf('module load cuda/12.4')).toBeGreaterThan(0);
+    expect(withSetup.indexOf('module load cuda/12.4')).toBeLessThan(withSetup.indexOf('ray start'));
   });
 });

@@ -11,6 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import YAML from 'yaml';
+import { COMMON_SECRET_NAMES } from './secret_names.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSkyQueue, skyTask } from '../../lib/cluster/backends/skypilot.js';
 import { attachJob, pollStates, submitJob } from '../../lib/cluster/jobs.js';
@@ -28,7 +29,7 @@ const SKY = `#!${process.execPath}
 const fs = require('fs');
 const argv = process.argv.slice(2);
 const st = fs.existsSync(${JSON.stringify(state)}) ? JSON.parse(fs.readFileSync(${JSON.stringify(state)}, 'utf8')) : {};
-fs.appendFileSync(${JSON.stringify(calls)}, JSON.stringify({ argv, secretLen: (process.env.GOLONGRL_SKY_CANARY || '').length }) + '\\n');
+fs.appendFileSync(${JSON.stringify(calls)}, JSON.stringify({ argv, secretLen: (process.env.GOLONGRL_SKY_CANARY || '').length, envNames: Object.keys(process.env).sort() }) + '\\n');
 const save = () => fs.writeFileSync(${JSON.stringify(state)}, JSON.stringify(st));
 if (argv[0] === 'launch') { const c = argv[2]; st[c] = { polls: 0, status: 'PENDING' }; save(); console.log('Launching on cluster ' + c + '\\nJob submitted, ID: 1'); }
 else if (argv[0] === 'queue') {
@@ -87,12 +88,21 @@ describe('skypilot backend (BOUNDARY TEST: documented YAML schema + argv via a s
   it('launch/queue/logs/cancel argv through execa; secret value only in the sky environment', async () => {
     const canary = 'CANARY-' + Math.random().toString(36).slice(2);
     process.env.GOLONGRL_SKY_CANARY = canary;
+    const undeclared = Object.fromEntries(COMMON_SECRET_NAMES.map((n) => [n, `UNDECLARED-${n}`]));
+    Object.assign(process.env, undeclared, { AWS_PROFILE: 'research' });
     const opts = { jobsDir: join(dir, 'jobs'), poll: { initialDelayMs: 20, maxDelayMs: 50 } };
-    const job = await submitJob(VERL, 'skypilot', opts);
-    delete process.env.GOLONGRL_SKY_CANARY;
+    let job;
+    try {
+      job = await submitJob(VERL, 'skypilot', opts);
+    } finally {
+      for (const n of [...COMMON_SECRET_NAMES, 'GOLONGRL_SKY_CANARY', 'AWS_PROFILE']) delete process.env[n];
+    }
     const cluster = `golongrl-${job.id}`;
     expect(job.backendId).toBe(`${cluster}/1`);
-    const launched = readFileSync(calls, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { argv: string[]; secretLen: number });
+    const launched = readFileSync(calls, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { argv: string[]; secretLen: number; envNames: string[] });
+    // the sky client ran with the allow-list + the declared secret + credential-file pointers, no undeclared secret
+    for (const n of COMMON_SECRET_NAMES) expect(launched[0].envNames, n).not.toContain(n);
+    expect(launched[0].envNames).toEqual(expect.arrayContaining(['PATH', 'GOLONGRL_SKY_CANARY', 'AWS_PROFILE']));
     expect(launched[0].argv).toEqual(['launch', '-c', cluster, job.paths.script, '--secret', 'GOLONGRL_SKY_CANARY', '-y', '--detach-run']);
     expect(launched[0].secretLen).toBe(canary.length); // the value reached sky through its environment
     for (const f of readdirSync(job.paths.dir)) expect(readFileSync(join(job.paths.dir, f), 'utf8')).not.toContain(canary);
