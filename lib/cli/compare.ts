@@ -14,6 +14,7 @@ import { baseConfigFor } from '../train/base.js';
 import { ResumeError, RunLockedError } from '../train/checkpoint.js';
 import { COMPARE_CONFIGS, comparePlan } from '../train/compare/config.js';
 import { runComparison, type RunBackend } from '../train/compare/driver.js';
+import { runJobs } from './compare_jobs.js';
 import { readSpec, runOne } from '../train/compare/run.js';
 import { summaryTable, writeReport } from '../train/compare/report.js';
 import { getRecipe, TRAIN_RECIPES } from '../train/trainer.js';
@@ -160,6 +161,7 @@ export async function runCompare(argv: string[]): Promise<number> {
       backend: runBackend,
       parallel,
       tfBackend: backend.name,
+      runJobs,
       ...(values['sbatch-arg'] ? { slurmArgs: values['sbatch-arg'] } : {}),
       ...(values['ray-address'] ? { rayAddress: values['ray-address'] } : {}),
       onSftStep: (s, n) => {

@@ -4,21 +4,19 @@
  *   1. ensureBase (base.ts): reuse `runs/base/<hash>/` or build it, here, before any run starts.
  *   2. one RunSpec per (seed, estimator) under `<out>/runs/<estimator>-s<seed>/` (run.ts).
  *   3. execute: 'inprocess' runs them one after the other in this process; 'local' | 'slurm' | 'ray'
- *      submit each as one Job through lib/cluster (`node bin/golongrl.mjs compare --run-spec FILE`),
- *      at most `parallel` at a time for local (Slurm and Ray queue them all and schedule themselves).
+ *      hand them to `runJobs` (lib/cli/compare_jobs.ts: one Job each through lib/cluster, running
+ *      `node bin/golongrl.mjs compare --run-spec FILE`, at most `parallel` at a time for local).
  *      Runs whose result.json matches their spec are reused, never re-run.
  *   4. collect: results and metrics back from the run directories (aggregate.ts makes the numbers).
  */
-import { isAbsolute, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { EstimatorConfig } from '../../advantage/compare.js';
-import { submitJob, type JobHandle } from '../../cluster/jobs.js';
-import type { BackendKind } from '../../cluster/types.js';
 import { ensureBase, type BaseConfig, type BaseInfo } from '../base.js';
 import type { TrainConfig } from '../trainer.js';
 import type { CompareResult, RunRecord } from './aggregate.js';
 import { readHistory, readResult, runDirFor, runOne, writeSpec, type RunResult, type RunSpec } from './run.js';
 
-export type RunBackend = 'inprocess' | Extract<BackendKind, 'local' | 'slurm' | 'ray'>;
+export type RunBackend = 'inprocess' | 'local' | 'slurm' | 'ray';
 
 export interface DriverOptions {
   /** The RL config shared by every run (estimator, seed, outDir, init are set per run). */
@@ -45,6 +43,8 @@ export interface DriverOptions {
   onStep?: (label: string, seed: number, step: number, total: number) => void;
   onRunDone?: (rec: { label: string; seed: number; result: RunResult; reused: boolean; index: number; total: number }) => void;
   onNote?: (note: string) => void;
+  /** How runs become Jobs (required unless backend is 'inprocess'). */
+  runJobs?: JobExecutor;
 }
 
 export function makeSpecs(o: Pick<DriverOptions, 'train' | 'seeds' | 'configs' | 'outDir' | 'tfBackend'>, base: BaseInfo): RunSpec[] {
@@ -66,54 +66,12 @@ export function makeSpecs(o: Pick<DriverOptions, 'train' | 'seeds' | 'configs' |
   return specs;
 }
 
-/** The job that runs one spec: the CLI's hidden `compare --run-spec FILE`, from the repository root. */
-function jobFor(spec: RunSpec, specPath: string, repoRoot: string) {
-  return {
-    name: `golongrl-compare-${spec.label}-s${spec.seed}`,
-    payload: { kind: 'command' as const, argv: [process.execPath, join(repoRoot, 'bin', 'golongrl.mjs'), 'compare', '--run-spec', specPath], workdir: repoRoot },
-    resources: { nodes: 1, gpusPerNode: 0, cpusPerTask: 1 },
-    env: {},
-    secretEnv: [],
-  };
-}
-
-async function runJobs(specs: readonly RunSpec[], o: DriverOptions, done: (spec: RunSpec) => void): Promise<void> {
-  const repoRoot = resolve(o.repoRoot ?? process.cwd());
-  const backend = o.backend as BackendKind;
-  const limit = backend === 'local' ? Math.max(1, o.parallel ?? 1) : specs.length;
-  const jobsDir = join(resolve(o.outDir), 'jobs');
-  const queue = [...specs];
-  const running = new Set<Promise<void>>();
-  const failures: string[] = [];
-  const start = (spec: RunSpec) => {
-    const specPath = writeSpec(spec);
-    if (!isAbsolute(specPath)) throw new Error('internal: spec path must be absolute');
-    const p = (async () => {
-      let job: JobHandle | null = null;
-      try {
-        job = await submitJob(jobFor(spec, specPath, repoRoot), backend, {
-          jobsDir,
-          cwd: repoRoot,
-          poll: o.poll ?? { initialDelayMs: 1000, maxDelayMs: 10_000 },
-          backend: { ...(o.slurmArgs ? { slurm: { sbatchArgs: o.slurmArgs } } : {}), ...(o.rayAddress ? { ray: { address: o.rayAddress } } : {}) },
-        });
-        o.onNote?.(`submitted ${spec.label} seed ${spec.seed} as ${backend} job ${job.id} (${job.backendId})`);
-        const state = await job.wait();
-        if (state !== 'COMPLETED' || !readResult(spec)) failures.push(`${spec.label} seed ${spec.seed}: job ${job.id} ended ${state}${readResult(spec) ? '' : ' without result.json'} (stderr: ${job.paths.stderr})`);
-        else done(spec);
-      } catch (e) {
-        failures.push(`${spec.label} seed ${spec.seed}: ${(e as Error).message}${job ? ` (job ${job.id})` : ''}`);
-      }
-    })();
-    running.add(p);
-    void p.finally(() => running.delete(p));
-  };
-  while (queue.length > 0 || running.size > 0) {
-    while (running.size < limit && queue.length > 0) start(queue.shift()!);
-    if (running.size > 0) await Promise.race(running);
-  }
-  if (failures.length > 0) throw new Error(`golongrl compare: ${failures.length} of ${specs.length} runs failed:\n  ${failures.join('\n  ')}\n(re-run the same command with the same --out to retry only those; finished runs are reused)`);
-}
+/**
+ * Runs specs as Jobs and calls `done` for each that finished with its result.json; throws after all
+ * have ended if any failed. Provided by the caller (lib/cli/compare_jobs.ts submits through
+ * lib/cluster), so that this layer (train) does not import the cluster layer.
+ */
+export type JobExecutor = (specs: readonly RunSpec[], o: DriverOptions, done: (spec: RunSpec) => void) => Promise<void>;
 
 /** Base, runs (reusing finished ones), then everything read back from the run directories. */
 export async function runComparison(o: DriverOptions): Promise<CompareResult> {
@@ -142,7 +100,8 @@ export async function runComparison(o: DriverOptions): Promise<CompareResult> {
       report(spec, false);
     }
   } else {
-    await runJobs(todo, o, (spec) => {
+    if (!o.runJobs) throw new Error(`backend ${o.backend} needs a job executor (DriverOptions.runJobs)`);
+    await o.runJobs(todo, o, (spec) => {
       jobCpu += readResult(spec)!.processCpuSeconds;
       report(spec, false);
     });
