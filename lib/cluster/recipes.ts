@@ -187,8 +187,7 @@ const snake = (s: string) => s.replace(/([A-Z])/g, (_m, c: string) => `_${c.toLo
 /** The YAML spelling of a field path. */
 export function yamlKey(field: string): string {
   const alias = Object.entries(ALIASES).find(([, f]) => f === field);
-  if (alias && field === 'paths.verlDir') return alias[0];
-  return field.split('.').map(snake).join('.');
+  return alias ? alias[0] : field.split('.').map(snake).join('.');
 }
 
 const GROUPS = new Set(Object.keys(RECIPE_FIELDS).flatMap((k) => k.split('.').slice(0, -1).map((_, i, a) => a.slice(0, i + 1).join('.'))));
