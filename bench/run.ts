@@ -7,8 +7,10 @@
  *      (target ≤ 0.5).
  *   2. ROUGE-L on 2,000 summary pairs of 500–2,000 words vs a pure-Python port of the pltrdy
  *      algorithm. Ratio = python / ours (target ≥ 30), scores identical.
- *   3. Local trainer throughput (tokens/s) on the wasm and cpu tfjs backends (and native TensorFlow when
- *      it loads), each in its own child process, same recipe and seed. Ratio = wasm / cpu.
+ *   3. The local trainer's policy engine (docs/engine.md): generated and trained tokens/s of the fast js
+ *      engine vs the same model, batch and step in PyTorch (bench/torch_policy.py, 2 threads), ratio =
+ *      ours / torch (target ≥ 1.0), share of peak FLOP/s; and `golongrl train` end to end, js engine vs
+ *      today's tfjs-wasm trainer (the baseline), speed-up = js / tfjs (target ≥ 30).
  *   4. `golongrl data profile` / `data validate` on a generated 2 GB JSONL in the GoLongRL schema, in a
  *      child process: throughput and peak RSS (target ≤ 1 GB); exact Qwen3 tokenizer throughput on a
  *      20 MB prefix. Needs ~2.2 GB free in the temp dir; `--skip-data` leaves it out.
@@ -19,6 +21,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { benchAdvantage } from './advantage.js';
 import { benchDataProfile } from './data_profile.js';
 import { benchRouge } from './rouge.js';
+import { benchScorerWorstCase } from './scorer_worst.js';
 import { benchTrainThroughput } from './train_throughput.js';
 
 const started = new Date().toISOString();
@@ -31,9 +34,13 @@ process.stderr.write('bench 2/4: ROUGE-L on 2,000 long summary pairs vs pure-Pyt
 const rouge = await benchRouge();
 results.push({ ...rouge, ratio_meaning: 'python_s / ours_s (target >= 30)' });
 
-process.stderr.write('bench 3/4: local trainer tokens/s, wasm vs cpu backend (child processes) …\n');
+process.stderr.write('bench: scorer worst case on the audit attacks (65,536 / 262,144 spaces, 64K-space math gold) …\n');
+const scorerWorst = benchScorerWorstCase();
+results.push({ ...scorerWorst, ratio_meaning: 'max per-char time at 262,144 spaces / at 1,024 (linear ~1)' });
+
+process.stderr.write('bench 3/4: policy engine vs PyTorch, and golongrl train end to end vs the tfjs-wasm baseline …\n');
 const trainTp = await benchTrainThroughput();
-results.push({ ...trainTp, ratio_meaning: 'wasm tokens/s / cpu tokens/s' });
+results.push({ ...trainTp, ratio_meaning: 'speedup: js engine trained tokens/s / tfjs-wasm trainer (target >= 30); workloads[].*_ratio_vs_torch: ours / torch (target >= 1)' });
 
 let data: Awaited<ReturnType<typeof benchDataProfile>> | null = null;
 if (!skipData) {
@@ -49,7 +56,8 @@ const lines = [
   `    ${adv.details}`,
   `  ${rouge.name}: ours ${rouge.ours_s.toFixed(3)} s vs python ${rouge.ref_s.toFixed(1)} s → ${rouge.ratio.toFixed(1)}× faster (target ≥ 30×), identical scores: ${rouge.identical}`,
   `    ${rouge.details}`,
-  `  ${trainTp.name}: wasm is ${trainTp.ratio.toFixed(1)}× the cpu backend's tokens/s`,
+  `  ${scorerWorst.name}: ${scorerWorst.details}`,
+  `  ${trainTp.name}: end-to-end speed-up ${trainTp.speedup.toFixed(1)}× over today's trainer (target ≥ 30×)`,
   `    ${trainTp.details}`,
   ...(data ? [`  ${data.name}: ${data.details}`] : ['  data profile: skipped (--skip-data)']),
 ];

@@ -4,8 +4,9 @@ The same model as lib/train/policy.ts (GPT-2-style pre-LN transformer, tanh GELU
 tied or separate head), loaded with the SAME weights, the same batch and the same step, written the way
 a researcher would in PyTorch on CPU:
 
-  sample   every prompt of the generation batch together: prompts left-padded to the longest, per-row
-           position ids and a key-padding mask, a preallocated KV cache [B, H, P_max + R, d_head]; each
+  sample   every prompt of the generation batch together: distinct prompts prefilled once (prefix sharing,
+           as ours), left-padded to the longest, per-row position ids and a key-padding mask, the KV cache
+           [B, H, P_max + R, d_head] gathered per rollout; each
            step runs the new token of every row, takes log-softmax(logits / T), the entropy, and draws with
            torch.multinomial. Fixed length R (no eos), as the TypeScript side in the bench.
   (Debian's python3-torch 1.13 is built with BLAS_INFO=generic: its matmuls run the reference BLAS, which
@@ -21,6 +22,7 @@ models must agree), this torch build's BLAS and the GFLOP/s its torch.mm reaches
 """
 import json
 import math
+import re
 import statistics
 import sys
 import time
@@ -89,21 +91,31 @@ class Model:
 
 
 def sample(m, prompts, R, temperature, gen):
+    # Prefix sharing, as the TypeScript engine: each distinct prompt is prefilled once, then its cache rows
+    # and last hidden state are gathered for every rollout that shares it.
+    uniq, rows_u = {}, []
+    for p in prompts:
+        rows_u.append(uniq.setdefault(tuple(p), len(uniq)))
+    uprompts = [list(p) for p in uniq]
     B = len(prompts)
+    U = len(uprompts)
     Pm = max(len(p) for p in prompts)
-    pad = torch.tensor([Pm - len(p) for p in prompts])
-    idx = torch.tensor([[0] * (Pm - len(p)) + p for p in prompts])
+    pad = torch.tensor([Pm - len(p) for p in uprompts])
+    idx = torch.tensor([[0] * (Pm - len(p)) + p for p in uprompts])
     ar = torch.arange(Pm)
     pos = (ar[None, :] - pad[:, None]).clamp(min=0)
-    valid = ar[None, :] >= pad[:, None]  # [B, Pm] key is a real token
+    valid_u = ar[None, :] >= pad[:, None]  # [U, Pm] key is a real token
     neg = torch.finfo(torch.float32).min
     causal = torch.ones(Pm, Pm, dtype=torch.bool).tril()
-    mask = torch.where(causal[None] & valid[:, None, :], 0.0, neg)[:, None]
-    cache = [(torch.zeros(B, m.H, Pm + R, m.dh), torch.zeros(B, m.H, Pm + R, m.dh)) for _ in range(m.L)]
+    mask = torch.where(causal[None] & valid_u[:, None, :], 0.0, neg)[:, None]
+    cache_u = [(torch.zeros(U, m.H, Pm + R, m.dh), torch.zeros(U, m.H, Pm + R, m.dh)) for _ in range(m.L)]
+    sel = torch.tensor(rows_u)
+    valid = valid_u[sel]
     key_valid = torch.cat([valid, torch.ones(B, R, dtype=torch.bool)], 1)
     last_pos = torch.tensor([len(p) for p in prompts])
     with torch.no_grad():
-        h = m.hidden(idx, pos, mask, cache, 0)[:, -1]
+        h = m.hidden(idx, pos, mask, cache_u, 0)[:, -1][sel]
+        cache = [(k[sel], v[sel]) for k, v in cache_u]
         toks, lps, ents = [], [], []
         for s in range(R):
             lsm = torch.log_softmax(m.head(h) / temperature, -1)
@@ -172,7 +184,7 @@ def main():
     spec = json.load(open(sys.argv[1]))
     threads = spec.get("threads", 2)
     out = {"torch": torch.__version__, "threads": threads}
-    out["blas"] = [l.strip() for l in torch.__config__.show().split(",") if "BLAS_INFO" in l][:1]
+    out["blas"] = re.findall(r"BLAS_INFO=\w+", torch.__config__.show())[:1]
     out["mm_gflops_1"] = mm_gflops(1)
     out["mm_gflops_n"] = mm_gflops(threads)
     torch.set_num_threads(threads)
