@@ -371,10 +371,12 @@ export function backward(s: Saved, dLogits: Float32Array): WeightMap {
     matmul(dx, L.woT as Float32Array, datt, N, D, D);
     dqkv.fill(0);
     const qkv = S.qkv;
+    let maxT = 0;
+    for (let r = 0; r < B; r++) maxT = Math.max(maxT, batch.off[r + 1] - batch.off[r]);
+    const dp = new Float64Array(maxT);
     for (let r = 0; r < B; r++) {
       const o = batch.off[r];
       const T = batch.off[r + 1] - o;
-      const dp = new Float64Array(T);
       for (let h = 0; h < H; h++) {
         const qo = h * dh;
         const ko = D + h * dh;
@@ -386,7 +388,9 @@ export function backward(s: Saved, dLogits: Float32Array): WeightMap {
           for (let j = 0; j <= i; j++) {
             const vj = (o + j) * D3 + vo;
             let a = 0;
-            for (let d = 0; d < dh; d++) a += datt[doi + d] * qkv[vj + d];
+            let d = 0;
+            for (; d + 4 <= dh; d += 4) a += datt[doi + d] * qkv[vj + d] + datt[doi + d + 1] * qkv[vj + d + 1] + datt[doi + d + 2] * qkv[vj + d + 2] + datt[doi + d + 3] * qkv[vj + d + 3];
+            for (; d < dh; d++) a += datt[doi + d] * qkv[vj + d];
             dp[j] = a;
             const pj = S.probs[po + j];
             dot += pj * a;
