@@ -133,6 +133,22 @@ export const SAFE_ENV_PREFIXES: readonly string[] = ['LC_', 'CUDA_', 'NCCL_', 'N
 /** A credential-looking word (one `_`-separated part) in a name: withheld even under an allowed prefix. */
 export const SECRETISH = /(?:^|_)(?:API_?KEY|APIKEY|KEY|TOKEN|SECRET|PASS|PASSWORD|PASSWD|PWD|CREDENTIALS?|AUTH|PRIVATE|COOKIE|CERT|DSN)(?:_|$)/i;
 
+/**
+ * `GOLONGRL_JOB_ENV=NAME,NAME…` in the submitting environment: extra non-secret names the user declares for
+ * every job (a site's $SCRATCH, a tool's settings). A credential-looking name is refused here — declare it
+ * as a secret (`secretEnv`) so it is resolved, checked and redacted like one.
+ */
+export const JOB_ENV_VAR = 'GOLONGRL_JOB_ENV';
+
+export function declaredPassThrough(parent: NodeJS.ProcessEnv): string[] {
+  const names = (parent[JOB_ENV_VAR] ?? '').split(',').map((n) => n.trim()).filter((n) => n !== '');
+  for (const n of names) {
+    if (!NAME.test(n)) throw new SecretError(`${JOB_ENV_VAR}: '${n}' is not a valid variable name`);
+    if (SECRETISH.test(n) || looksSecret(n) || /PASSW|PWD|SECRET|TOKEN|KEY|CREDENTIAL|AUTH|PRIVATE|COOKIE/i.test(n)) throw new SecretError(`${JOB_ENV_VAR}: '${n}' looks like a credential; declare it as a secret of the job (secret_env / secretEnv) instead`);
+  }
+  return names;
+}
+
 /** Is `name` in the allow-list (and not credential-looking)? */
 export function safeEnvName(name: string, extra: readonly string[] = []): boolean {
   if (extra.includes(name) || SAFE_ENV_NAMES.includes(name)) return true; // named one by one
@@ -142,7 +158,8 @@ export function safeEnvName(name: string, extra: readonly string[] = []): boolea
 /**
  * The environment a job (or the scheduler client that exports its environment to the job: `sbatch
  * --export=<these names>`, `sky launch`) is started with: the ALLOW-LISTED part of the submitting process's
- * environment (`safeEnvName`, plus `extraSafe` names a backend's client needs), then the spec's non-secret
+ * environment (`safeEnvName`, plus `extraSafe` names a backend's client needs and the names the user lists
+ * in $GOLONGRL_JOB_ENV), then the spec's non-secret
  * `env`, then the declared secrets. Nothing else: an AWS key or a judge key in the watcher's shell does not
  * reach a training job that never asked for it. Returns the environment and the names it withheld (names
  * only, for a notice).
@@ -156,10 +173,11 @@ export function jobEnvironment(
 ): { env: NodeJS.ProcessEnv; withheld: string[] } {
   const out: NodeJS.ProcessEnv = {};
   const withheld: string[] = [];
+  const extra = [...extraSafe, ...declaredPassThrough(parent)];
   for (const [k, v] of Object.entries(parent)) {
     if (v === undefined) continue;
     if (declared.includes(k)) continue; // a declared secret comes from `secrets` (env or env file), below
-    if (!safeEnvName(k, extraSafe)) {
+    if (!safeEnvName(k, extra)) {
       withheld.push(k);
       continue;
     }

@@ -120,6 +120,13 @@ describe('jobEnvironment (allow-list)', () => {
     expect(withheld).toHaveLength(48);
   });
 
+  it('GOLONGRL_JOB_ENV declares extra non-secret names; a credential-looking one is refused', () => {
+    const { env } = jobEnvironment({ PATH: '/bin', SCRATCH: '/s', SHIM_DIR: '/x', OTHER: 'o', GOLONGRL_JOB_ENV: 'SCRATCH, SHIM_DIR' }, [], {}, {});
+    expect(env).toEqual({ PATH: '/bin', SCRATCH: '/s', SHIM_DIR: '/x', GOLONGRL_JOB_ENV: 'SCRATCH, SHIM_DIR' });
+    expect(() => jobEnvironment({ GOLONGRL_JOB_ENV: 'AWS_SECRET_ACCESS_KEY' }, [], {}, {})).toThrow(/GOLONGRL_JOB_ENV: 'AWS_SECRET_ACCESS_KEY' looks like a credential; declare it as a secret/);
+    expect(() => jobEnvironment({ GOLONGRL_JOB_ENV: 'PGPASSWORD' }, [], {}, {})).toThrow(SecretError);
+  });
+
   it('knownSecretValues: declared and credential-looking values, for redacting logs', () => {
     const vals = knownSecretValues(['MY_DECLARED'], { MY_DECLARED: 'decl-value', WANDB_API_KEY: 'wandb-value', PATH: '/usr/bin', X_TOKEN: 'abc' }, { FROM_FILE: 'file-value' });
     expect(vals.sort()).toEqual(['decl-value', 'file-value', 'wandb-value']); // 'abc' is too short to redact safely
