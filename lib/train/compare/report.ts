@@ -121,7 +121,7 @@ export async function writeReport(r: CompareResult, dir: string): Promise<Report
       const b = s.base.sample[f];
       for (const e of r.estimators) {
         if (Number.isFinite(b)) rows.push({ family: f, step: 0, mean: b, lo: NaN, hi: NaN, series: e });
-        for (const c of curves.filter((x) => x.family === f && x.estimator === e)) rows.push({ family: f, step: c.step, mean: c.mean, lo: c.lo, hi: c.hi, series: e });
+        for (const c of curves.filter((x) => x.family === f && x.estimator === e)) rows.push({ family: f, step: c.step, mean: c.mean, lo: Number.isFinite(c.lo) ? Math.max(0, c.lo) : NaN, hi: Number.isFinite(c.hi) ? Math.min(1, c.hi) : NaN, series: e });
       }
       if (Number.isFinite(b)) for (const step of [0, r.steps]) rows.push({ family: f, step, mean: b, lo: NaN, hi: NaN, series: baseLabel });
     }
@@ -136,7 +136,7 @@ export async function writeReport(r: CompareResult, dir: string): Promise<Report
       facetOrder: fams,
       strokeOrder: [...r.estimators, baseLabel],
       title: 'Training score per family over all generated rollouts, from the base',
-      subtitle: `train/gen_score/<family> per step, mean over ${r.seeds.length} seeds (band: 95% t-interval); step 0 and the flat line: the base's held-out sampled score`,
+      subtitle: `train/gen_score/<family> per step, mean over ${r.seeds.length} seeds (band: 95% t-interval, clipped to [0, 1]); step 0 and the flat line: the base's held-out sampled score`,
       xLabel: 'step',
       panelWidth: 320,
       panelHeight: 190,
