@@ -2,6 +2,9 @@
  * The method zoo behind notebook 08 (zoo.ts): every method × seed runs on the same base and the same
  * held-out prompts; only the method's own fields differ; the summary has a CI per method × family.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../lib/train/backend.js';
 import { getRecipe } from '../../lib/train/trainer.js';
@@ -36,5 +39,19 @@ describe('method zoo', () => {
       expect(row.ci95_high).toBeGreaterThanOrEqual(row.mean);
     }
     expect(s.find((x) => x.method === 'GRPO' && x.family === 'all')!.n).toBe(3 * base.families.length);
+  });
+
+  it('with baseSft every method starts from the same cached base model', () => {
+    const base = { ...getRecipe('tiny'), steps: 1, evalPromptsPerFamily: 3 };
+    const root = mkdtempSync(join(tmpdir(), 'golongrl-zoo-base-'));
+    const r = runMethodZoo({ base, seeds: [1], evalSamples: 1, teacherSftSteps: 2, methods: ZOO_METHODS.slice(0, 2), baseSft: { steps: 3, lr: 1e-2, promptsPerStep: 4 }, baseRoot: root });
+    expect(r.baseModel?.created).toBe(true);
+    expect(r.baseModel?.dir.startsWith(root)).toBe(true);
+    // Same base weights + same streams: GRPO and TMN-Reweight sample identical rollouts at step 1.
+    const [g, t] = r.runs;
+    expect(t.history[0].metrics['train/gen_score_mean']).toBe(g.history[0].metrics['train/gen_score_mean']);
+    const again = runMethodZoo({ base, seeds: [1], evalSamples: 1, teacherSftSteps: 2, methods: ZOO_METHODS.slice(0, 1), baseSft: { steps: 3, lr: 1e-2, promptsPerStep: 4 }, baseRoot: root });
+    expect(again.baseModel?.created).toBe(false);
+    expect(again.runs[0].history[0].metrics['train/gen_score_mean']).toBe(g.history[0].metrics['train/gen_score_mean']);
   });
 });
