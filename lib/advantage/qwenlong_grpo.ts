@@ -12,11 +12,28 @@
  *
  * Options used: epsilon. Extra metrics: none (the reference returns `{}`).
  */
+import { hasExtremeScores, robustMean, robustStd, rowsByGroup, scaledDiff } from './grpo.js';
 import { registerAdvEst } from './registry.js';
 import { resolveOptions, type AdvBatch, type AdvOptions, type AdvResult } from './types.js';
 
+/** The slow, overflow-free path for scores beyond ±2^480 (grpo.ts `EXTREME_SCORE`). */
+function qwenlongExtreme(batch: AdvBatch, o: ReturnType<typeof resolveOptions>): AdvResult {
+  const { size: n, scores, task, taskCount: K } = batch;
+  const rows = rowsByGroup(task, n, K);
+  const adv = new Float64Array(n);
+  for (let k = 0; k < K; k++) {
+    const xs = rows[k].map((i) => scores[i]);
+    const c = xs.length;
+    const mu = robustMean(xs);
+    const std = c <= 1 ? 1 : robustStd(xs, mu, c - 1);
+    for (const i of rows[k]) adv[i] = scaledDiff(scores[i], mu, 1 / (std + o.epsilon));
+  }
+  return { advantages: adv, extraMetrics: {} };
+}
+
 export function computeQwenlongTaskAdvantage(batch: AdvBatch, options?: AdvOptions): AdvResult {
   const o = resolveOptions(options);
+  if (hasExtremeScores(batch.scores, batch.size)) return qwenlongExtreme(batch, o);
   const { size: n, scores, task, taskCount: K } = batch;
   const cnt = new Float64Array(K);
   const mean = new Float64Array(K);

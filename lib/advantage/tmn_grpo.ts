@@ -52,6 +52,7 @@
  *   (exact: one term is 0). Advantages are computed as d·c with c = w/(scale+ε), at most
  *   an ulp or two from the reference's (d/(scale+ε))·w.
  */
+import { hasExtremeScores, robustMean, robustStd, rowsByGroup, scaledDiff } from './grpo.js';
 import { registerAdvEst } from './registry.js';
 import { resolveOptions, type AdvBatch, type AdvOptions, type AdvResult } from './types.js';
 
@@ -100,8 +101,65 @@ function accumulate(n: number, scores: Float64Array, group: Int32Array, task: In
   return oneRunPerUid;
 }
 
+/** The slow, overflow-free path for scores beyond ±2^480 (grpo.ts `EXTREME_SCORE`); same formulas. */
+function tmnExtreme(batch: AdvBatch, o: ReturnType<typeof resolveOptions>): AdvResult {
+  const { size: n, scores, group, task, groupCount: G, taskCount: K } = batch;
+  const rows = rowsByGroup(group, n, G);
+  const mu = new Float64Array(G);
+  const std = new Float64Array(G); // √var_u, so that the task mean of var_u can be taken scaled
+  const modeOf = new Int32Array(G);
+  const byMode: number[][] = Array.from({ length: K }, () => []);
+  for (let g = 0; g < G; g++) {
+    const xs = rows[g].map((i) => scores[i]);
+    const c = xs.length;
+    modeOf[g] = task[rows[g][c - 1]]; // the mode of the uid's last row
+    if (c <= 1) {
+      mu[g] = 0;
+      std[g] = 1;
+    } else {
+      mu[g] = robustMean(xs);
+      std[g] = robustStd(xs, mu[g], c - 1);
+    }
+    byMode[modeOf[g]].push(g);
+  }
+  const inv = new Float64Array(K);
+  const modeMean = new Float64Array(K);
+  for (let k = 0; k < K; k++) {
+    const us = byMode[k];
+    const S = Math.max(0, ...us.map((g) => std[g]));
+    let acc = 0;
+    if (S > 0) for (const g of us) acc += (std[g] / S) * (std[g] / S);
+    const scale = S > 0 ? Math.sqrt(acc / Math.max(us.length, 1)) * S : 0;
+    inv[k] = o.normAdvByTaskScale ? 1 / (scale + o.epsilon) : 1;
+    modeMean[k] = robustMean(us.map((g) => mu[g]));
+  }
+  const adv = new Float64Array(n);
+  let passSum = 0;
+  for (let g = 0; g < G; g++) {
+    let wp = 1;
+    let wn = 1;
+    if (o.difficultyReweight) {
+      const c = rows[g].length;
+      const mm = modeMean[modeOf[g]];
+      const sm = c <= 1 ? mm : o.difficultySmoothAlpha * mu[g] + (1 - o.difficultySmoothAlpha) * mm;
+      const pass = rows[g].filter((i) => scores[i] > sm).length / (c > 1 ? c : 1);
+      passSum += pass;
+      wp = Math.exp(o.difficultyGamma * (0.5 - pass));
+      wn = Math.exp(o.difficultyGamma * (pass - 0.5));
+    }
+    for (const i of rows[g]) {
+      const s = scores[i];
+      adv[i] = scaledDiff(s, mu[g], inv[task[i]] * (s > mu[g] ? wp : wn));
+    }
+  }
+  const extraMetrics: Record<string, number> = {};
+  if (o.difficultyReweight && G > 0) extraMetrics['difficulty/mean_pass_rate'] = passSum / G;
+  return { advantages: adv, extraMetrics };
+}
+
 export function computeTmnGrpoAdvantage(batch: AdvBatch, options?: AdvOptions): AdvResult {
   const o = resolveOptions(options);
+  if (hasExtremeScores(batch.scores, batch.size)) return tmnExtreme(batch, o);
   const { size: n, scores, group, task, groupCount: G, taskCount: K } = batch;
   const reweight = o.difficultyReweight;
   const alpha = o.difficultySmoothAlpha;

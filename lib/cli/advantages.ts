@@ -13,28 +13,37 @@ import { EXIT_OK, LineWriter, Progress, UsageError } from './io.js';
 export const ADVANTAGES_HELP = `golongrl advantages --estimator NAME [options] FILE.jsonl|-
 
 Rows: {"step": N, "uid": "...", "reward_mode": "...", "score": x}. When "uid" is absent, rows
-with the same "input" text within a step form a group. "reward_mode" is a LongBench-Pro
+with the same "input" text within a step form a group. A uid is a string or a number; 1 and "1" are
+different uids (as in Python, where verl groups by them), 1 and 1.0 the same. "reward_mode" is a LongBench-Pro
 sub-task name or a reward mode (mapped as the trainer does); required for tmn_grpo and
 qwenlong_grpo, optional (default "") for grpo.
   --estimator NAME          a registered estimator: grpo, tmn_grpo, qwenlong_grpo
   --no-std                  grpo: do not divide by the group std (Dr. GRPO)
   --no-task-scale           tmn_grpo: do not divide by the task scale
   --difficulty-reweight     grpo / tmn_grpo: reweight by (smoothed) pass rate
-  --difficulty-alpha A      tmn_grpo smoothing alpha (default 0.5; the GoLongRL script uses 0.8)
-  --difficulty-gamma G      reweight sharpness gamma (default 1.0)
-  --epsilon E               denominator epsilon (default 1e-6)
+  --difficulty-alpha A      tmn_grpo smoothing alpha in [0, 1] (default 0.5; the GoLongRL script uses 0.8)
+  --difficulty-gamma G      reweight sharpness gamma in [0, 10] (default 1.0; weights exp(±G/2) at most,
+                            ≈ 148× at 10; a negative gamma would up-weight easy prompts)
+  --epsilon E               denominator epsilon > 0 (default 1e-6)
   --metrics                 print per-step metrics ({"step", "data"}) instead of rows
   --skip-bad FILE           append malformed rows to FILE and go on (counted)
   --json                    print the closing summary on stderr as one JSON object`;
 
 const TASK_ESTIMATORS = new Set(['tmn_grpo', 'qwenlong_grpo']);
 
-function parseNumberOption(name: string, v: string | undefined): number | undefined {
+function parseNumberOption(name: string, v: string | undefined, range?: { min: number; max: number; minOpen?: boolean; why: string }): number | undefined {
   if (v === undefined) return undefined;
   const x = Number(v);
   if (v.trim() === '' || !Number.isFinite(x)) throw new UsageError(`--${name} needs a number, got '${v}'`);
+  if (range && (x > range.max || (range.minOpen ? x <= range.min : x < range.min)))
+    throw new UsageError(`--${name} must be in ${range.minOpen ? '(' : '['}${range.min}, ${range.max === Infinity ? '∞)' : `${range.max}]`}, got ${v} (${range.why})`);
   return x;
 }
+
+/** The documented ranges (ADVANTAGES_HELP, docs/advantages.md). */
+export const ALPHA_RANGE = { min: 0, max: 1, why: 'a convex weight between the prompt mean and the task mean' };
+export const GAMMA_RANGE = { min: 0, max: 10, why: 'difficulty weights are exp(±gamma/2) at most; negative gamma would up-weight easy prompts' };
+export const EPSILON_RANGE = { min: 0, max: Infinity, minOpen: true, why: 'it keeps the denominator away from 0' };
 
 export function validateAdvantageRow(needMode: boolean) {
   return (o: Record<string, unknown>): ReplayRow => {
@@ -55,7 +64,8 @@ export function validateAdvantageRow(needMode: boolean) {
     return {
       step,
       score,
-      uid: hasUid ? String(uid) : undefined,
+      // uid 1 and uid "1" are different prompts (Python dict keys: 1 != "1"; 1 == 1.0 as JSON numbers)
+      uid: hasUid ? (typeof uid === 'number' ? `n:${uid}` : `s:${uid}`) : undefined,
       input: hasUid ? undefined : (input as string),
       reward_mode: (mode as string | undefined) ?? undefined,
     };
@@ -93,9 +103,9 @@ export async function runAdvantages(argv: string[]): Promise<number> {
     normAdvByStd: !values['no-std'],
     normAdvByTaskScale: !values['no-task-scale'],
     difficultyReweight: values['difficulty-reweight'],
-    difficultySmoothAlpha: parseNumberOption('difficulty-alpha', values['difficulty-alpha']),
-    difficultyGamma: parseNumberOption('difficulty-gamma', values['difficulty-gamma']),
-    epsilon: parseNumberOption('epsilon', values.epsilon),
+    difficultySmoothAlpha: parseNumberOption('difficulty-alpha', values['difficulty-alpha'], ALPHA_RANGE),
+    difficultyGamma: parseNumberOption('difficulty-gamma', values['difficulty-gamma'], GAMMA_RANGE),
+    epsilon: parseNumberOption('epsilon', values.epsilon, EPSILON_RANGE),
   };
 
   const progress = new Progress('advantages: read');

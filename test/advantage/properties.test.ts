@@ -346,3 +346,54 @@ describe('the worked example in docs/advantages.md', () => {
     });
   }
 });
+
+describe('extreme scores (issue 15: ±1e308 must not give null advantages in other groups)', () => {
+  // a: ±1e308 (μ 0, Bessel std √2·1e308); b: {1, 0} in the same task; c: {0.25, 0.75} in another task.
+  const rows: AdvRow[] = [
+    { uid: 'a', reward_mode: 'EM', score: 1e308 },
+    { uid: 'a', reward_mode: 'EM', score: -1e308 },
+    { uid: 'b', reward_mode: 'EM', score: 1 },
+    { uid: 'b', reward_mode: 'EM', score: 0 },
+    { uid: 'c', reward_mode: 'F1_Score', score: 0.25 },
+    { uid: 'c', reward_mode: 'F1_Score', score: 0.75 },
+  ];
+  const eps = 1e-6;
+  const sb = Math.sqrt(0.5);
+  const sc = Math.sqrt(0.125);
+  // Closed forms of each reference formula (GOLONGRL.md §B) for this batch.
+  const expected: Record<string, number[]> = {
+    grpo: [Math.SQRT1_2, -Math.SQRT1_2, 0.5 / (sb + eps), -0.5 / (sb + eps), -0.25 / (sc + eps), 0.25 / (sc + eps)],
+    // task EM: scale = √((2e616 + 0.5) / 2) = 1e308 (to 1e-600)
+    tmn_grpo: [1, -1, 0.5 / 1e308, -0.5 / 1e308, -0.25 / (sc + eps), 0.25 / (sc + eps)],
+    // task EM over all four rows: mean 0.25, std = 1e308·√(2/3) (to 1e-300)
+    qwenlong_grpo: [(1e308 - 0.25) / (1e308 * Math.sqrt(2 / 3)), (-1e308 - 0.25) / (1e308 * Math.sqrt(2 / 3)), 0.75 / (1e308 * Math.sqrt(2 / 3)), -0.25 / (1e308 * Math.sqrt(2 / 3)), -0.25 / (sc + eps), 0.25 / (sc + eps)],
+  };
+  for (const name of ['grpo', 'tmn_grpo', 'qwenlong_grpo']) {
+    it(`${name}: finite, the reference formula's values, the other task untouched`, () => {
+      const est = getAdvEstimator(name);
+      const got = est(buildBatch(rows), { epsilon: eps }).advantages;
+      [...got].forEach((g, i) => expect(Math.abs(g - expected[name][i]), `row ${i}: ${g} vs ${expected[name][i]}`).toBeLessThanOrEqual(1e-12 * Math.abs(expected[name][i])));
+    });
+  }
+  const variants: [string, AdvOptions][] = [
+    ['grpo', { normAdvByStd: false }],
+    ['grpo', { difficultyReweight: true }],
+    ['tmn_grpo', { difficultyReweight: true, difficultySmoothAlpha: 0.8 }],
+    ['tmn_grpo', { normAdvByTaskScale: false }],
+  ];
+  for (const [name, opts] of variants) {
+    it(`${name} ${JSON.stringify(opts)}: no NaN, and the group of the other task is as without the extreme group`, () => {
+      const est = getAdvEstimator(name);
+      const got = est(buildBatch(rows), opts).advantages;
+      expect([...got].some(Number.isNaN)).toBe(false);
+      expect([...got].slice(2).every(Number.isFinite)).toBe(true);
+      const alone = est(buildBatch(rows.slice(2)), opts).advantages;
+      expect([got[4], got[5]]).toEqual([alone[2], alone[3]]);
+    });
+  }
+  it('a batch without extreme scores takes the fast path (golden values unchanged: test/advantage/golden.test.ts)', () => {
+    const est = getAdvEstimator('tmn_grpo');
+    const small = rows.map((r) => ({ ...r, score: r.uid === 'a' ? r.score / 2 ** 900 : r.score }));
+    expect([...est(buildBatch(small), {}).advantages].every(Number.isFinite)).toBe(true);
+  });
+});

@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { buildBatch, getAdvEstimator, replayAdvantages, toRewardMode, type ReplayRow } from '../../lib/advantage/index.js';
 
@@ -93,4 +95,32 @@ describe('replayAdvantages', () => {
       expect(all.steps[s].metrics).toEqual(one.steps[0].metrics);
     }
   });
+});
+
+describe('golongrl advantages: uid types and option ranges (issue 15 item 6)', () => {
+  const root = fileURLToPath(new URL('../../', import.meta.url));
+  const cli = (args: string[], input: string) => spawnSync(process.execPath, [root + 'bin/golongrl.mjs', 'advantages', ...args, '-'], { input, encoding: 'utf8', cwd: root });
+  it('uid 1 and uid "1" are different groups (1 and 1.0 the same), as Python dict keys', () => {
+    const rows = [
+      { step: 1, uid: 1, score: 1 },
+      { step: 1, uid: '1', score: 0 },
+      { step: 1, uid: 1.0, score: 0 },
+      { step: 1, uid: '1', score: 0 },
+    ];
+    const r = cli(['--estimator', 'grpo'], '\ufeff' + rows.map((x) => JSON.stringify(x)).join('\n') + '\n');
+    expect(r.status, r.stderr).toBe(0);
+    const adv = r.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { advantage: number }).advantage);
+    // group n:1 = {1, 0} → ±0.707…; group s:1 = {0, 0} → 0, 0
+    expect(adv[0]).toBeCloseTo(Math.SQRT1_2, 5);
+    expect(adv[2]).toBeCloseTo(-Math.SQRT1_2, 5);
+    expect([adv[1], adv[3]]).toEqual([0, 0]);
+  });
+  for (const [opt, bad] of [['--difficulty-gamma', '-100'], ['--difficulty-gamma', '11'], ['--difficulty-alpha', '1.5'], ['--difficulty-alpha', '-0.1'], ['--epsilon', '0']] as const) {
+    it(`${opt} ${bad} is refused with one clear line, exit 2`, () => {
+      const r = cli(['--estimator', 'tmn_grpo', '--difficulty-reweight', `${opt}=${bad}`], '{"step":1,"uid":"a","reward_mode":"EM","score":1}\n');
+      expect(r.status).toBe(2);
+      expect(r.stderr.split('\n')[0]).toMatch(new RegExp(`^golongrl advantages: ${opt} must be in [\\[(]`));
+      expect(r.stdout).toBe('');
+    });
+  }
 });
