@@ -92,16 +92,22 @@ describe('golongrl compare (tiny recipe)', () => {
     for (const f of res.families) expect(curves).toContain(`,${f},`);
   });
 
-  it('an interrupted compare resumes: finished runs reused, the cut run resumed from its checkpoint, metric lines once, same numbers', () => {
+  it('an interrupted compare resumes: finished runs reused, a cut run resumed from its checkpoint (or started over when cut before its first), metric lines once, same numbers', () => {
     // Cut TMN-Reweight seed 2 back to step 2: no result, latest checkpoint 2, metric lines of step 3 left behind.
     const run = join(out, 'runs', 'tmn-reweight-s2');
     rmSync(join(run, 'result.json'));
     for (const s of listCheckpoints(run)) if (s > 2) rmSync(join(run, `global_step_${s}`), { recursive: true });
     writeFileSync(join(run, LATEST_FILE), '2');
+    // Cut GRPO seed 1 before its first checkpoint: one metric line, no checkpoint at all.
+    const run1 = join(out, 'runs', 'grpo-s1');
+    rmSync(join(run1, 'result.json'));
+    for (const s of listCheckpoints(run1)) rmSync(join(run1, `global_step_${s}`), { recursive: true });
+    rmSync(join(run1, LATEST_FILE));
+    writeFileSync(join(run1, 'metrics.jsonl'), readFileSync(join(run1, 'metrics.jsonl'), 'utf8').split('\n')[0] + '\n');
     const again = compare(out, baseRoot);
     expect(again.status, again.stderr).toBe(0);
     const res2 = JSON.parse(again.stdout);
-    expect(res2.runs_reused).toBe(3);
+    expect(res2.runs_reused).toBe(2);
     expect(res2.base.created).toBe(false);
     for (const seed of [1, 2])
       for (const e of ['grpo', 'tmn-reweight']) expect(readMetrics(join(out, 'runs', `${e}-s${seed}`, 'metrics.jsonl')).map((m) => m.step)).toEqual([1, 2, 3]);

@@ -20,12 +20,13 @@
  * samples identical rollouts, and the held-out difference per seed is a paired difference.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { compareEstimators, type EstimatorConfig } from '../../advantage/compare.js';
 import { Rng } from '../../util/random.js';
 import { loadBase, type BaseInfo } from '../base.js';
+import { acquireRunLock, findResumeCheckpoint, LATEST_FILE, listCheckpoints, ResumeError, stepDir } from '../checkpoint.js';
 import { readMetrics } from '../logger.js';
 import type { Policy } from '../policy.js';
 import { PURPOSE, streamSeed } from '../streams.js';
@@ -183,6 +184,24 @@ export function runOne(spec: RunSpec, hooks: RunHooks = {}): { result: RunResult
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   const config = spec.config;
+  const dir = config.outDir as string;
+  // A run cut before its first checkpoint left metric lines but nothing to resume from: the trainer
+  // refuses such a directory (ResumeError); this run directory belongs to the compare, so it is
+  // started over, with a note (its metric lines are dropped first, so none is doubled).
+  try {
+    findResumeCheckpoint(dir);
+  } catch (e) {
+    if (!(e instanceof ResumeError)) throw e;
+    const lock = acquireRunLock(dir);
+    try {
+      rmSync(join(dir, 'metrics.jsonl'), { force: true });
+      for (const s of listCheckpoints(dir)) rmSync(stepDir(dir, s), { recursive: true, force: true });
+      rmSync(join(dir, LATEST_FILE), { force: true });
+    } finally {
+      lock.release();
+    }
+    hooks.onNote?.(`${dir}: interrupted before its first checkpoint; starting this run over from the base`);
+  }
   const r = train(config, { onStep: (s) => hooks.onStep?.(s.step, config.steps), onNote: hooks.onNote });
   const heldOut: HeldOutScore[] = [];
   let advantages: AdvantageRow[];
