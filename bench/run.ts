@@ -22,6 +22,7 @@ import { benchAdvantage } from './advantage.js';
 import { benchDataProfile } from './data_profile.js';
 import { benchRouge } from './rouge.js';
 import { benchScorerWorstCase } from './scorer_worst.js';
+import { benchScoringStep } from './scoring_step.js';
 import { benchTrainThroughput } from './train_throughput.js';
 
 const started = new Date().toISOString();
@@ -37,6 +38,10 @@ results.push({ ...rouge, ratio_meaning: 'python_s / ours_s (target >= 30)' });
 process.stderr.write('bench: scorer worst case on the audit attacks (65,536 / 262,144 spaces, 64K-space math gold) …\n');
 const scorerWorst = benchScorerWorstCase();
 results.push({ ...scorerWorst, ratio_meaning: 'max per-char time at 262,144 spaces / at 1,024 (linear ~1)' });
+
+process.stderr.write('bench: scoring one GoLongRL step (2,048 rows) in process, as a cold CLI call, and with the Python reference libraries …\n');
+const scoringStep = benchScoringStep();
+results.push({ ...scoringStep, ratio_meaning: 'python_s / ours_s (CPU, warm, in process); cli_cold_cpu_s target < 1' });
 
 process.stderr.write('bench 3/4: policy engine vs PyTorch, and golongrl train end to end vs the tfjs-wasm baseline …\n');
 const trainTp = await benchTrainThroughput();
@@ -57,6 +62,7 @@ const lines = [
   `  ${rouge.name}: ours ${rouge.ours_s.toFixed(3)} s vs python ${rouge.ref_s.toFixed(1)} s → ${rouge.ratio.toFixed(1)}× faster (target ≥ 30×), identical scores: ${rouge.identical}`,
   `    ${rouge.details}`,
   `  ${scorerWorst.name}: ${scorerWorst.details}`,
+  `  ${scoringStep.name}: ${scoringStep.details}`,
   `  ${trainTp.name}: end-to-end speed-up ${trainTp.speedup.toFixed(1)}× over today's trainer (target ≥ 30×)`,
   `    ${trainTp.details}`,
   ...(data ? [`  ${data.name}: ${data.details}`] : ['  data profile: skipped (--skip-data)']),
