@@ -59,7 +59,7 @@ describe('lib/train under CommonJS with require(esm) off (the tslab kernel)', ()
     const root = fileURLToPath(new URL('../../', import.meta.url));
     const out = mkdtempSync(join(tmpdir(), 'golongrl-train-cjs-'));
     try {
-      for (const rel of ['lib/train/backend.ts', 'lib/train/policy.ts', 'lib/train/loss.ts', 'lib/util/random.ts']) {
+      for (const rel of ['lib/train/backend.ts', 'lib/train/policy.ts', 'lib/train/loss.ts', 'lib/util/random.ts', ...['index', 'kernels', 'model', 'sample', 'wasm'].map((f) => `lib/train/engine/${f}.ts`)]) {
         const src = readFileSync(join(root, rel), 'utf8');
         const js = ts.transpileModule(src, {
           compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
