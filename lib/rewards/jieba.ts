@@ -73,8 +73,32 @@ function pythonHmmSkipSplit(s: string, out: string[]): void {
   if (last < s.length) out.push(s.slice(last));
 }
 
+/**
+ * Short blocks repeat (every English word of a think block is its own block: GoLongRL's summary reward
+ * segments the whole response, think block included, as the reference does), so their cuts are memoised:
+ * a block's cut depends on the block alone. Bounded: blocks up to 64 UTF-16 units, 65,536 entries.
+ */
+const BLOCK_CACHE = new Map<string, readonly string[]>();
+const CACHE_MAX_BLOCK = 64;
+const CACHE_MAX_ENTRIES = 65_536;
+
 /** Cut one `re_han_default` block with jieba-rs, then undo its HMM skip-regex difference. */
 function cutHanBlock(block: string, out: string[]): void {
+  if (block.length <= CACHE_MAX_BLOCK) {
+    let cut = BLOCK_CACHE.get(block);
+    if (cut === undefined) {
+      const tmp: string[] = [];
+      cutHanBlockUncached(block, tmp);
+      if (BLOCK_CACHE.size >= CACHE_MAX_ENTRIES) BLOCK_CACHE.clear();
+      BLOCK_CACHE.set(block, (cut = tmp));
+    }
+    for (const w of cut) out.push(w);
+    return;
+  }
+  cutHanBlockUncached(block, out);
+}
+
+function cutHanBlockUncached(block: string, out: string[]): void {
   const words = engine.cut(block, true);
   let run = '';
   for (const w of words) {
