@@ -281,7 +281,7 @@ export function renderOverrides(recipe: ClusterRecipe, opts: RenderOptions = {})
   let all: string[] = [];
   for (const layer of layers) {
     const keys = new Set(layer.map(keyOf).filter((k) => k !== undefined));
-    all = [...all.filter((s) => !keys.has(keyOf(s))), ...layer];
+    all = [...all.filter((s) => { const k = keyOf(s); return k === undefined || !keys.has(k); }), ...layer];
   }
   const errors = validateOverrides(all, { schema, staleHint });
   if (errors.length) throw new SchemaValidationError(errors, schema.commit);

@@ -255,7 +255,7 @@ export function wasmGemm(): WasmGemm | null {
   if (cached !== undefined) return cached;
   try {
     const memory = new WebAssembly.Memory({ initial: 16 });
-    const mod = new WebAssembly.Module(gemmModuleBytes());
+    const mod = new WebAssembly.Module(gemmModuleBytes() as Uint8Array<ArrayBuffer>);
     const inst = new WebAssembly.Instance(mod, { env: { mem: memory } });
     const w: WasmGemm = {
       memory,
