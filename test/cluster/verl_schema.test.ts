@@ -4,11 +4,10 @@
  * three reference scripts' override lists must reject EXACTLY the documented stale keys.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parse as parseYaml } from 'yaml';
 import { REFERENCE_COMMIT, REFERENCE_SCRIPTS } from '../../cluster/recipes/reference.js';
 import { DROPPED_KEYS, MOVED_KEYS, STALE_KEYS } from '../../cluster/verl_schema/stale_keys.js';
 import { loadVerlSchema, parseOverride, staleHint, validateOverrides } from '../../lib/cluster/verl_schema.js';
@@ -56,40 +55,8 @@ describe('keys.json', () => {
     expect(Object.keys(f.keys)).not.toContain('hydra');
   });
 
-  // A GoLongRL checkout or bare mirror at the pinned commit (e.g. GOLONGRL_SNAPSHOT=/path/to/GoLongRL.git); optional.
-  const mirror = process.env.GOLONGRL_SNAPSHOT ?? '';
-  it.skipIf(!existsSync(mirror))('regenerating from the fetched GoLongRL snapshot reproduces keys.json byte for byte', () => {
-    const out = join(mkdtempSync(join(tmpdir(), 'verl-keys-')), 'keys.json');
-    execFileSync(process.execPath, ['--import', 'tsx', 'lib/cluster/verl_schema_extract.ts', mirror, out], { stdio: 'pipe' });
-    expect(readFileSync(out, 'utf8')).toBe(readFileSync('cluster/verl_schema/keys.json', 'utf8'));
-  });
-
-  it.skipIf(!existsSync(mirror))('every key of the component YAMLs appears at its mounted path (the generated file is not stale)', () => {
-    const show = (f: string) => execFileSync('git', ['--git-dir', mirror, 'show', `HEAD:Train/verl/verl/trainer/config/${f}`], { encoding: 'utf8' });
-    const flat = (o: unknown, pre: string, out: string[]): string[] => {
-      if (o && typeof o === 'object' && !Array.isArray(o))
-        for (const [k, v] of Object.entries(o)) {
-          if (k === 'defaults') continue;
-          out.push(pre + k);
-          flat(v, `${pre}${k}.`, out);
-        }
-      return out;
-    };
-    const mounts: [string, string][] = [
-      ['rollout/rollout.yaml', 'actor_rollout_ref.rollout.'],
-      ['algorithm/rollout_correction.yaml', 'algorithm.rollout_correction.'],
-      ['data/legacy_data.yaml', 'data.'],
-      ['optim/megatron.yaml', 'actor_rollout_ref.actor.optim.'],
-      ['engine/megatron.yaml', 'actor_rollout_ref.actor.megatron.'],
-      ['reward/reward.yaml', 'reward.'],
-      ['legacy_reward_impl.yaml', ''],
-    ];
-    for (const [file, prefix] of mounts) {
-      const keys = flat(parseYaml(show(file)), prefix, []);
-      expect(keys.length, file).toBeGreaterThan(5);
-      expect(keys.filter((k) => !schema.has(k)), file).toEqual([]);
-    }
-  });
+  // Checking keys.json against a real GoLongRL snapshot needs that snapshot, which a fresh clone lacks: it is
+  // scripts/check-verl-schema.ts, a maintainer's command, not a test that would have to skip here.
 });
 
 describe('Hydra override rules', () => {
