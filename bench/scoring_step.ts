@@ -17,7 +17,7 @@
  * Run standalone: `node --import tsx bench/scoring_step.ts`.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -185,14 +185,23 @@ export function benchScoringStep(): ScoringStepResult {
   const cliTsx = best(3, () => timed([node, 'bin/golongrl.mjs', 'score', file, '--json'], { GOLONGRL_TSX: '1' }));
   const up = best(5, () => timed([node, 'bin/golongrl.mjs', '--help']));
   const upTsx = best(5, () => timed([node, 'bin/golongrl.mjs', '--help'], { GOLONGRL_TSX: '1' }));
-  const bundled = existsSync(join(ROOT, 'dist', 'cli.mjs'));
+  // Whether bin/golongrl.mjs ran the bundle: it does only while no source listed in dist/cli.meta.json is newer.
+  const bundled = (() => {
+    try {
+      const built = statSync(join(ROOT, 'dist', 'cli.mjs')).mtimeMs;
+      const { inputs } = JSON.parse(readFileSync(join(ROOT, 'dist', 'cli.meta.json'), 'utf8')) as { inputs: string[] };
+      return inputs.every((f) => statSync(join(ROOT, f)).mtimeMs <= built);
+    } catch {
+      return false;
+    }
+  })();
   const py = pythonReference(file);
   let mismatches: number | undefined;
   if (py.scores) mismatches = py.scores.filter((s, i) => !(Math.abs(s - ours[i]) <= 1e-6)).length;
   const zhRows = rows.filter((r) => (r.ground_truth as { summary?: string }).summary === 'Chinese').length;
   const details =
     `${rows.length} rows (${(chars / 1e6).toFixed(1)} M chars of responses, ${zhRows} Chinese summary rows): in process ${cold.toFixed(2)} s cold, ${warm.toFixed(2)} s warm (CPU); ` +
-    `CLI call, cold: ${cli.cpu.toFixed(2)} s CPU (${cli.wall.toFixed(2)} s wall) with ${bundled ? 'the bundle (dist/cli.mjs)' : 'NO bundle (tsx)'} vs ${cliTsx.cpu.toFixed(2)} s CPU through tsx (target < 1 s); ` +
+    `CLI call, cold: ${cli.cpu.toFixed(2)} s CPU (${cli.wall.toFixed(2)} s wall) with ${bundled ? 'the bundle (dist/cli.mjs)' : 'tsx (the bundle was stale: a source changed during the bench)'} vs ${cliTsx.cpu.toFixed(2)} s CPU through tsx (target < 1 s); ` +
     `start-up (golongrl --help): ${up.cpu.toFixed(2)} s CPU bundle vs ${upTsx.cpu.toFixed(2)} s tsx; ` +
     (py.available ? `Python reference libraries ${py.seconds!.toFixed(2)} s CPU on the same rows (warm, after imports), scores differing: ${mismatches} of ${rows.length}` : `Python reference NOT measured: ${py.note}`);
   return {
