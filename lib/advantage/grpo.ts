@@ -2,7 +2,7 @@
  * `grpo` — group-relative advantage (GRPO; Dr.GRPO when not std-normalised).
  *
  * Source: `Train/verl/verl/trainer/ppo/core_algos.py`, `compute_grpo_outcome_advantage`
- * (GoLongRL fork; see `shared/reference/GOLONGRL.md` §B.1).
+ * (GoLongRL fork; see `docs/reference.md` §B.1).
  *
  *   per uid u with n_u rollouts:  μ_u = mean(s),  σ_u = std(s) (unbiased, n−1)
  *                                 n_u == 1  →  μ_u := 0, σ_u := 1

@@ -3,7 +3,7 @@
  *
  * Source: `Train/verl/verl/trainer/ppo/metric_utils.py` — `compute_reward_mode_metrics`,
  * `compute_task_grouped_metrics` and the `difficulty/*` lines of `compute_data_metrics`
- * (`shared/reference/GOLONGRL.md` §B.5).
+ * (`docs/reference.md` §B.5).
  *
  * For each category k (a reward_mode, or a task "type") with uid set U_k and rollouts R_k:
  *

@@ -2,7 +2,7 @@
  * `qwenlong_grpo` — task-level normalisation from QwenLong-L1.5 (Eq. 7).
  *
  * Source: `Train/verl/verl/trainer/ppo/core_algos.py`, `compute_qwenlong_task_advantage`
- * (GoLongRL fork; see `shared/reference/GOLONGRL.md` §B.3).
+ * (GoLongRL fork; see `docs/reference.md` §B.3).
  *
  * Per task k, over **all rollouts** of k in the batch (uids are ignored):
  *   mean_k = Σ s / n_k

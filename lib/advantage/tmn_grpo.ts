@@ -3,7 +3,7 @@
  * ("TMN-Reweight" when `difficultyReweight` is on).
  *
  * Source: `Train/verl/verl/trainer/ppo/core_algos.py`, `compute_tmn_grpo_outcome_advantage`
- * (GoLongRL fork; see `shared/reference/GOLONGRL.md` §B.2).
+ * (GoLongRL fork; see `docs/reference.md` §B.2).
  *
  * Per uid u (n_u rollouts):
  *   μ_u   = mean(s)

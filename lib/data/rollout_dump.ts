@@ -31,7 +31,7 @@
  */
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import type { Capability } from '../rewards/capabilities.js';
+import type { Capability } from './capabilities.js';
 import { FieldError, InputError, typeOf } from '../util/jsonl.js';
 import { pyFloatRepr } from '../util/pyjson.js';
 import { syntheticRollouts, type SyntheticOptions } from './synthetic_rollouts.js';

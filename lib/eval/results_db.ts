@@ -154,7 +154,13 @@ export class ResultsDb {
   constructor(readonly path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
+    try {
+      this.db.pragma('journal_mode = WAL');
+    } catch (e) {
+      // Not a database (SQLITE_NOTADB) or unreadable: name the file (the CLI prints one line, exit 2).
+      this.db.close();
+      throw Object.assign(e as Error, { file: path });
+    }
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 10000');
     this.db.pragma('foreign_keys = ON');

@@ -223,7 +223,7 @@ export async function watchCheckpoints(opts: WatchOptions): Promise<WatchSummary
       emit({ type: 'claimed', step: ck.step, attempt });
       // Pin, then look again: the trainer may have rotated it away between the scan and the pin.
       const pin = pinCheckpoint(ckptDir, ck.step, owner);
-      if (!pin.ok) emit({ type: 'warning', message: `cannot pin step ${ck.step} (${pin.reason}); the trainer's keep-last may remove it during evaluation` });
+      if (!pin.ok) emit({ type: 'warning', message: `cannot pin step ${ck.step} (${'reason' in pin ? pin.reason : 'no reason given'}); the trainer's keep-last may remove it during evaluation` });
       const t0 = performance.now();
       const beat = () => db.heartbeat(run, ck.step, owner);
       const timer = setInterval(beat, opts.heartbeatMs ?? 30_000);

@@ -5,12 +5,9 @@
  * the longest line; time is linear in the file size. `unterminated` is true only for a last line
  * that has no newline after it (a writer killed mid-line).
  */
-import { closeSync, openSync, readSync } from 'node:fs';
-import { StringDecoder } from 'node:string_decoder';
+import { forEachLineSync } from '../util/lines.js';
 
 export type LineCallback = (line: string, lineNo: number, unterminated: boolean) => void;
-
-const CHUNK = 1 << 20;
 
 /** Feed `text` line by line (the same splitting as `forEachLineOfFile`). */
 export function forEachLineOfText(text: string, cb: LineCallback): void {
@@ -25,36 +22,9 @@ export function forEachLineOfText(text: string, cb: LineCallback): void {
   if (start < text.length) cb(stripCr(text.slice(start)), ++lineNo, true);
 }
 
-/** Stream a file line by line. */
+/** Stream a file line by line, through the project's one line reader (lib/util/lines.ts, byte-level). */
 export function forEachLineOfFile(path: string, cb: LineCallback): void {
-  const fd = openSync(path, 'r');
-  try {
-    const buf = Buffer.allocUnsafe(CHUNK);
-    const dec = new StringDecoder('utf8');
-    let pending: string[] = []; // the current line's pieces so far (a line may span many chunks)
-    let lineNo = 0;
-    const feed = (s: string) => {
-      let start = 0;
-      for (;;) {
-        const nl = s.indexOf('\n', start);
-        if (nl < 0) break;
-        const head = s.slice(start, nl);
-        cb(stripCr(pending.length > 0 ? pending.join('') + head : head), ++lineNo, false);
-        pending = [];
-        start = nl + 1;
-      }
-      if (start < s.length) pending.push(s.slice(start));
-    };
-    for (;;) {
-      const n = readSync(fd, buf, 0, CHUNK, null);
-      if (n === 0) break;
-      feed(dec.write(buf.subarray(0, n)));
-    }
-    feed(dec.end());
-    if (pending.length > 0) cb(stripCr(pending.join('')), ++lineNo, true);
-  } finally {
-    closeSync(fd);
-  }
+  forEachLineSync(path, (text, info) => cb(text, info.line, info.unterminated));
 }
 
 function stripCr(s: string): string {

@@ -2,7 +2,7 @@
  * Text normalisation shared by the LongBench-Pro metrics.
  *
  * Source: GoLongRL `Train/verl/verl/utils/reward_score/long_bench_pro.py`
- * (see `../shared/reference/GOLONGRL.md` §A.2):
+ * (see `docs/reference.md` §A.2):
  *
  *   get_answer_area(t) = t after the LAST "[Answer]" (else the last "[答案]", else t), stripped
  *   answers          A = [fix_space(lower(a).strip()) for a in answers]

@@ -1,7 +1,7 @@
 /**
  * The Summary metric of LongBench-Pro (sub-tasks T4.1 / T4.2).
  * Source: GoLongRL `Train/verl/verl/utils/reward_score/long_bench_pro.py` (`Summary`, `Summary_Max_Rouge_L`),
- * see `../shared/reference/GOLONGRL.md` §A.2.
+ * see `docs/reference.md` §A.2.
  *
  *   A    = [fix_space(lower(a).strip()) for a in answers]
  *   pred = fix_space(lower(full_response).strip())        — the FULL text: no "[Answer]" cut, think block kept

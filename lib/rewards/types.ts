@@ -2,7 +2,7 @@
  * Shared shapes for the reward layer.
  *
  * A `RewardCase` is one row as verl's reward manager sees it (see
- * `../shared/reference/GOLONGRL.md` §A.1 and §A.6): the decoded response, the
+ * `docs/reference.md` §A.1 and §A.6): the decoded response, the
  * record's `data_source`, its `reward_model.ground_truth` and its `extra_info`.
  */
 

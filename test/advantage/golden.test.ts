@@ -1,6 +1,6 @@
 /**
  * Golden vectors: every batch × every estimator/option combination in
- * `shared/golden/advantages.jsonl` (produced by GoLongRL's own torch float32 code) must
+ * `test/fixtures/golden/advantages.jsonl` (produced by GoLongRL's own torch float32 code) must
  * match within 1e-4 absolute, advantages and extra metrics alike.
  */
 import { readFileSync } from 'node:fs';
@@ -20,7 +20,7 @@ interface GoldenBatch {
 }
 
 const TOL = 1e-4;
-const file = new URL('../../../shared/golden/advantages.jsonl', import.meta.url);
+const file = new URL('../fixtures/golden/advantages.jsonl', import.meta.url);
 const batches: GoldenBatch[] = readFileSync(file, 'utf8')
   .split('\n')
   .filter((l) => l.trim() !== '')

@@ -47,7 +47,7 @@ export const COMMAND_SPEC: JobSpec = {
     kind: 'command',
     perNode: true,
     argv: ['node', 'bin/golongrl.mjs', 'train', '--recipe', 'tiny', '--steps', '2', '--out', 'runs/slurm/node-{{node}}', '--json'],
-    workdir: '/work/golongrl lab',
+    workdir: '/srv/golongrl lab',
   },
   resources: { nodes: 2, gpusPerNode: 0 },
   env: { NOTE: "it's \"quoted\" $(not run)" },

@@ -80,13 +80,13 @@ describe('rotation respects pins and logs what it removes', () => {
 describe('failure reasons are the message, not stack frames', () => {
   it('extracts the error line from a Node stack trace and from the CLI error line', () => {
     const trace = [
-      'file:///work/main/lib/train/checkpoint.ts:84',
+      'file:///srv/repo/lib/train/checkpoint.ts:84',
       '  if (buf.length !== total * 4) throw new Error(`${what}: expected ${total * 4} bytes, found ${buf.length}`);',
       '                                      ^',
       '',
       'Error: /tmp/run/global_step_3/actor/model.bin: expected 18240 bytes, found 1000',
-      '    at readF32 (/work/main/lib/train/checkpoint.ts:84:39)',
-      '    at loadCheckpoint (/work/main/lib/train/checkpoint.ts:195:19)',
+      '    at readF32 (/srv/repo/lib/train/checkpoint.ts:84:39)',
+      '    at loadCheckpoint (/srv/repo/lib/train/checkpoint.ts:195:19)',
       '',
       'Node.js v20.19.0',
     ].join('\n');

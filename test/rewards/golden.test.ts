@@ -1,5 +1,5 @@
 /**
- * Every reward case of ../shared/golden/rewards.jsonl (produced by GoLongRL's own Python code)
+ * Every reward case of test/fixtures/golden/rewards.jsonl (produced by GoLongRL's own Python code)
  * through our full entry point `computeScore`: format gate, dispatch, scorer.
  *
  * NDCG: the golden values are NIST trec_eval's printed output (4 decimals, see lib/rewards/ndcg.ts);

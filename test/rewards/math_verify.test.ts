@@ -17,7 +17,7 @@ interface RewardLine {
   expected: number;
 }
 
-const GOLDEN = fileURLToPath(new URL('../../../shared/golden/rewards.jsonl', import.meta.url));
+const GOLDEN = fileURLToPath(new URL('../fixtures/golden/rewards.jsonl', import.meta.url));
 
 function count(s: string, sub: string): number {
   return s.split(sub).length - 1;

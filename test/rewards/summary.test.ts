@@ -5,7 +5,7 @@ import { jiebaCut, jiebaJoin } from '../../lib/rewards/jieba.js';
 import { rougeLF } from '../../lib/rewards/rouge.js';
 import { summaryScore } from '../../lib/rewards/summary.js';
 
-const GOLDEN = new URL('../../../shared/golden/rewards.jsonl', import.meta.url);
+const GOLDEN = new URL('../fixtures/golden/rewards.jsonl', import.meta.url);
 const SUMMARY_MODES = new Set(['T4.1 Global-Coverage Constrained Summary', 'T4.2 Query-Focused Summary']);
 
 interface GoldenCase {
@@ -28,7 +28,6 @@ function gatedSummary(c: GoldenCase['case']): number {
 }
 
 function loadSummaryCases(): GoldenCase[] {
-  if (!fs.existsSync(GOLDEN)) return [];
   return fs
     .readFileSync(GOLDEN, 'utf8')
     .split('\n')

@@ -34,9 +34,6 @@ const EXCEPTIONS: Record<string, Record<string, string>> = {
     'lib/rewards/index.ts': 'synthetic rollouts are scored by the real rewards (demo, notebook 03, the rollout-dump fixture)',
     'lib/rewards/types.ts': 'the RewardCase shape of those rollouts',
   },
-  'lib/data/rollout_dump.ts': {
-    'lib/rewards/capabilities.ts': 'the capability map moved to lib/data/capabilities.ts; this import is switched by the replay helper',
-  },
 };
 
 function walk(dir: string): string[] {
