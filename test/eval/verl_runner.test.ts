@@ -275,7 +275,7 @@ describe('verl runner through the local Job API (boundary: stand-in vLLM/evalsco
   it('golongrl eval watch --benchmarks verl (CLI, child process) fills the DB; results shows the average', () => {
     const t = setup('cli', [{ step: 10, hf: true }]);
     const WRAP = join(ROOT, 'test', 'eval', 'fixtures', 'eval_cli.ts');
-    const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${t.shimDir}:${process.env.PATH ?? '/usr/bin:/bin'}`, SHIM_DIR: t.shimDir, JUDGE_BASE_URL: '', JUDGE_MODEL: '' };
+    const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${t.shimDir}:${process.env.PATH ?? '/usr/bin:/bin'}`, SHIM_DIR: t.shimDir, GOLONGRL_JOB_ENV: 'SHIM_DIR', JUDGE_BASE_URL: '', JUDGE_MODEL: '' };
     delete env.ARK_API_KEY;
     const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', WRAP, ...args], { cwd: ROOT, encoding: 'utf8', env, timeout: 120_000 });
     const common = [t.ckptDir, '--run', 'cli-run', '--db', t.db, '--jobs-dir', t.jobsDir, '--once', '--poll', '0.2'];
