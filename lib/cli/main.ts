@@ -13,6 +13,7 @@ import { runTrain, TRAIN_HELP } from './train.js';
 import { CURVES_HELP, runCurves } from './curves.js';
 import { runEval, EVAL_HELP } from './eval.js';
 import { runResults, RESULTS_HELP } from './results.js';
+import { REPLAY_HELP, runReplay } from './replay.js';
 import { runSubmit, SUBMIT_HELP } from './submit.js';
 import { RECIPES_HELP, runRecipes } from './recipes.js';
 import { CANCEL_HELP, LIST_HELP, LOGS_HELP, runCancel, runList, runLogs, runStatus, STATUS_HELP } from './jobs.js';
@@ -36,6 +37,7 @@ export const VERBS: Record<string, Verb> = {
   list: { run: runList, help: LIST_HELP, summary: 'every recorded job with its last known state' },
   eval: { run: runEval, help: EVAL_HELP, summary: 'watch a checkpoint dir, evaluate every complete checkpoint exactly once; re-score benchmark outputs' },
   results: { run: runResults, help: RESULTS_HELP, summary: 'evaluation results database as a table (six-benchmark average per step)' },
+  replay: { run: runReplay, help: REPLAY_HELP, summary: 'replay a verl run\'s rollout dump: per-task metrics and every estimator step by step, HTML/PNG/CSV report' },
   curves: { run: runCurves, help: CURVES_HELP, summary: 'training curves from TensorBoard / verl console / metrics JSONL logs: group by config, TensorBoard smoothing, mean ± std, PNG/CSV' },
 };
 

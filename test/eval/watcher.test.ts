@@ -118,7 +118,7 @@ describe('eval watcher', () => {
       // A further watcher finds nothing to do and scores nothing twice.
       const again = await exited(startWatcher(ckpt, dbPath, run, slow));
       expect(again.code).toBe(0);
-      expect(db.rowCounts(run).map((x) => x.rows)).toEqual([4, 4, 4, 4]);
+      expect(db.rowCounts(run).map((x) => x.rows)).toEqual([ROWS_PER_CKPT, ROWS_PER_CKPT, ROWS_PER_CKPT, ROWS_PER_CKPT]);
     } finally {
       db.close();
     }
@@ -198,7 +198,7 @@ describe('eval watcher', () => {
       const s = await watchCheckpoints({ run: 'j', ckptDir: join(runDir, 'ckpts'), db, runner, once: true });
       expect(s.evaluated).toEqual([2, 4, 6, 8]);
       expect(jobs.length).toBe(4);
-      expect(db.rowCounts('j').map((x) => x.rows)).toEqual([4, 4, 4, 4]);
+      expect(db.rowCounts('j').map((x) => x.rows)).toEqual([ROWS_PER_CKPT, ROWS_PER_CKPT, ROWS_PER_CKPT, ROWS_PER_CKPT]);
       // Same numbers as in-process evaluation (same weights, greedy decoding).
       const db2 = new ResultsDb(join(runDir, 'inline.db'));
       await watchCheckpoints({ run: 'j', ckptDir: join(runDir, 'ckpts'), db: db2, runner: inlineRunner(), once: true });
