@@ -10,21 +10,14 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSlurm, type SlurmCluster } from './slurm_harness.js';
+import { describe, expect, it } from 'vitest';
+import { useSlurmCluster } from './slurm_harness.js';
 
 const REPO = resolve('.');
 const DOC = readFileSync(join(REPO, 'docs', 'cluster.md'), 'utf8');
 const tmp = mkdtempSync(join(tmpdir(), 'golongrl-howto-'));
-let cluster: SlurmCluster;
 
-beforeAll(async () => {
-  cluster = await startSlurm({ nodes: 2 });
-}, 60_000);
-afterAll(async () => {
-  await cluster?.stop();
-  rmSync(tmp, { recursive: true, force: true });
-}, 30_000);
+const slurm = useSlurmCluster({ nodes: 2 }, [tmp]);
 
 /** The how-to section's fenced blocks: [lang, body, is it marked "rehearsed here"]. */
 function blocks(): { lang: string; body: string; rehearsed: boolean }[] {
@@ -66,7 +59,7 @@ describe('docs/cluster.md how-to on a real Slurm cluster', () => {
       out = execFileSync('bash', ['-c', script], {
         cwd: REPO,
         encoding: 'utf8',
-        env: { ...process.env, GOLONGRL_RECIPES_DIR: recipes, RUN_DIR: runDir, SLURM_CONF: cluster.conf },
+        env: { ...process.env, GOLONGRL_RECIPES_DIR: recipes, RUN_DIR: runDir, SLURM_CONF: slurm.cluster.conf },
         stdio: ['ignore', 'pipe', 'pipe'],
         maxBuffer: 1 << 26,
         timeout: 400_000,

@@ -14,31 +14,23 @@
  * If Slurm is not installed the test FAILS (it does not skip): run .ci/run, which installs it.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseJobcomp } from '../../lib/cluster/backends/slurm.js';
 import { attachJob, submitJob, type JobHandle } from '../../lib/cluster/jobs.js';
 import { isTerminal, type JobSpec, type JobState } from '../../lib/cluster/types.js';
 import { COMMON_SECRET_NAMES } from './secret_names.js';
-import { startSlurm, type SlurmCluster } from './slurm_harness.js';
+import { useSlurmCluster } from './slurm_harness.js';
 import { SchedulerError } from '../../lib/cluster/backends/driver.js';
 import { listJobs } from '../../lib/cluster/jobs.js';
 
 const REPO = resolve('.');
-let cluster: SlurmCluster;
 const work = mkdtempSync(join(tmpdir(), 'golongrl-slurm-work-'));
 const poll = { initialDelayMs: 250, maxDelayMs: 1000 };
 
-beforeAll(async () => {
-  cluster = await startSlurm({ nodes: 2 });
-}, 60_000);
-
-afterAll(async () => {
-  await cluster?.stop();
-  rmSync(work, { recursive: true, force: true });
-}, 30_000);
+const slurm = useSlurmCluster({ nodes: 2 }, [work]);
 
 async function watchStates(job: JobHandle, timeoutMs: number, until: (s: JobState) => boolean = isTerminal): Promise<JobState[]> {
   const seen: JobState[] = [];
@@ -115,7 +107,7 @@ describe('slurm backend on a real two-node Slurm cluster', () => {
     expect(await job.wait({ timeoutMs: 20_000 })).toBe('CANCELLED');
     expect(attachJob(job.id, { jobsDir }).lastState).toBe('CANCELLED');
     await new Promise((r) => setTimeout(r, 500));
-    const comp = parseJobcomp(readFileSync(cluster.jobcompLog, 'utf8'), new Set([job.backendId]));
+    const comp = parseJobcomp(readFileSync(slurm.cluster.jobcompLog, 'utf8'), new Set([job.backendId]));
     expect(comp.get(job.backendId)).toBe('CANCELLED');
   }, 40_000);
 
@@ -154,7 +146,7 @@ describe('slurm backend on a real two-node Slurm cluster', () => {
       // the job-completion log (the fallback once a job has left slurmctld's memory) is parsed right
       // even though the name tries to fake a JobState field
       await new Promise((r) => setTimeout(r, 500));
-      const comp = parseJobcomp(readFileSync(cluster.jobcompLog, 'utf8'), new Set([job.backendId]));
+      const comp = parseJobcomp(readFileSync(slurm.cluster.jobcompLog, 'utf8'), new Set([job.backendId]));
       expect(comp.get(job.backendId)).toBe('COMPLETED');
     } finally {
       delete process.env.GOLONGRL_SLURM_CANARY;
@@ -200,7 +192,7 @@ describe('slurm backend on a real two-node Slurm cluster', () => {
           }
         }
       };
-      for (const d of ['state', 'spool', 'log']) walk(join(cluster.dir, d));
+      for (const d of ['state', 'spool', 'log']) walk(join(slurm.cluster.dir, d));
       return hits;
     };
     const running = await watchStates(job, 20_000, (s) => s === 'RUNNING' || isTerminal(s));

@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, wri
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 
 export interface SlurmCluster {
   dir: string;
@@ -144,4 +145,25 @@ export async function startSlurm(opts: { nodes?: number; minJobAge?: number } = 
     await sleep(300);
   }
   return { dir, conf, jobcompLog, nodes, stop };
+}
+
+/**
+ * One cluster for a whole test file: starts it before the file's tests and stops it after (removing the
+ * `cleanup` directories too). Read `.cluster` inside tests and hooks, once it is started.
+ */
+export function useSlurmCluster(opts: { nodes?: number; minJobAge?: number } = {}, cleanup: readonly string[] = []): { readonly cluster: SlurmCluster } {
+  let cluster: SlurmCluster | undefined;
+  beforeAll(async () => {
+    cluster = await startSlurm(opts);
+  }, 60_000);
+  afterAll(async () => {
+    await cluster?.stop();
+    for (const d of cleanup) rmSync(d, { recursive: true, force: true });
+  }, 30_000);
+  return {
+    get cluster(): SlurmCluster {
+      if (!cluster) throw new Error('the Slurm cluster of this test file is not started');
+      return cluster;
+    },
+  };
 }

@@ -5,25 +5,17 @@
  * directories, and the numbers equal an in-process compare of the same budget. A tiny budget.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSlurm, type SlurmCluster } from '../cluster/slurm_harness.js';
+import { describe, expect, it } from 'vitest';
+import { useSlurmCluster } from '../cluster/slurm_harness.js';
 
 const BIN = fileURLToPath(new URL('../../bin/golongrl.mjs', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'golongrl-compare-slurm-'));
-let cluster: SlurmCluster;
 
-beforeAll(async () => {
-  cluster = await startSlurm({ nodes: 2 });
-}, 60_000);
-
-afterAll(async () => {
-  await cluster?.stop();
-  rmSync(work, { recursive: true, force: true });
-}, 30_000);
+const harness = useSlurmCluster({ nodes: 2 }, [work]);
 
 function compare(out: string, extra: string[]) {
   return spawnSync(process.execPath, [BIN, 'compare', '--recipe', 'tiny', '--seeds', '1', '--steps', '2', '--tf-backend', 'cpu', '--out', out, '--base-root', join(work, 'base'), '--json', ...extra], {
@@ -44,7 +36,7 @@ describe('golongrl compare --backend slurm', () => {
     expect(jobs.length).toBe(2);
     const ids = jobs.map((d) => JSON.parse(readFileSync(join(work, 'slurm', 'jobs', d, 'job.json'), 'utf8')).backendId as string);
     for (const id of ids) expect(id).toMatch(/^\d+$/);
-    const jobcomp = readFileSync(cluster.jobcompLog, 'utf8');
+    const jobcomp = readFileSync(harness.cluster.jobcompLog, 'utf8');
     for (const id of ids) expect(jobcomp).toMatch(new RegExp(`JobId=${id} .*JobState=COMPLETED`));
     const local = compare(join(work, 'inprocess'), ['--backend', 'inprocess']);
     expect(local.status, local.stderr).toBe(0);
