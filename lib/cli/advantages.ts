@@ -16,8 +16,10 @@ Rows: {"step": N, "uid": "...", "reward_mode": "...", "score": x}. When "uid" is
 with the same "input" text within a step form a group. A uid is a string or a number; 1 and "1" are
 different uids (as in Python, where verl groups by them), 1 and 1.0 the same. "reward_mode" is a LongBench-Pro
 sub-task name or a reward mode (mapped as the trainer does); required for tmn_grpo and
-qwenlong_grpo, optional (default "") for grpo.
-  --estimator NAME          a registered estimator: grpo, tmn_grpo, qwenlong_grpo
+qwenlong_grpo, optional (default "") for grpo. Optional for upstream verl's estimators: "response_length"
+(valid response tokens, used when every row of a step has it) and "components" ({name: score}, GDPO's
+per-component rewards; every row of a step names the same components) — docs/advantages.md.
+  --estimator NAME          a registered estimator: ${listAdvEstimators().join(', ')}
   --no-std                  grpo: do not divide by the group std (Dr. GRPO)
   --no-task-scale           tmn_grpo: do not divide by the task scale
   --difficulty-reweight     grpo / tmn_grpo: reweight by (smoothed) pass rate
@@ -68,8 +70,30 @@ export function validateAdvantageRow(needMode: boolean) {
       uid: hasUid ? (typeof uid === 'number' ? `n:${uid}` : `s:${uid}`) : undefined,
       input: hasUid ? undefined : (input as string),
       reward_mode: (mode as string | undefined) ?? undefined,
+      // Optional, for upstream verl's estimators: valid response tokens, and GDPO's reward components.
+      response_length: optionalResponseLength(o),
+      components: optionalComponents(o),
     };
   };
+}
+
+function optionalResponseLength(o: Record<string, unknown>): number | undefined {
+  const L = o.response_length;
+  if (L === undefined || L === null) return undefined;
+  if (typeof L !== 'number' || !Number.isInteger(L) || L < 1) throw new FieldError('response_length', `expected an integer ≥ 1, got ${JSON.stringify(L)}`);
+  return L;
+}
+
+function optionalComponents(o: Record<string, unknown>): Record<string, number> | undefined {
+  const c = o.components;
+  if (c === undefined || c === null) return undefined;
+  if (typeof c !== 'object' || Array.isArray(c)) throw new FieldError('components', `expected an object {name: number}, got ${typeOf(c)}`);
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(c as Record<string, unknown>)) {
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new FieldError(`components.${k}`, `expected a finite number, got ${JSON.stringify(v)}`);
+    out[k] = v;
+  }
+  return out;
 }
 
 export async function runAdvantages(argv: string[]): Promise<number> {
