@@ -250,15 +250,19 @@ async function runRollouts(argv: string[]): Promise<number> {
     await out.line(JSON.stringify(line));
   }
   await out.flush();
-  const summary = { files: res.files.length, rows: res.rows.length, steps: new Set(res.rows.map((r) => r.step)).size, quarantined: res.bad, joined: res.joined, unmatched: res.unmatched };
+  const summary = { files: res.files.length, rows: res.rows.length, steps: new Set(res.rows.map((r) => r.step)).size, quarantined: res.bad, joined: res.joined, unmatched: res.unmatched, skipped: res.skipped };
   if (values.json) process.stderr.write(JSON.stringify(summary) + '\n');
-  else
+  else {
+    // Entries of the dump directory that are not step files are never dropped silently.
+    for (const s of res.skipped) process.stderr.write(`skipped ${s.file}: ${s.reason}\n`);
     process.stderr.write(
       `read ${summary.rows} trajectories from ${summary.files} files (${summary.steps} steps)` +
+        (res.skipped.length ? `; ${res.skipped.length} other entries skipped (listed above)` : '') +
         (join ? `; reward_mode joined for ${res.joined}, no dataset prompt for ${res.unmatched}` : '') +
         (res.bad ? `; ${res.bad} bad lines written to ${values['skip-bad']}` : '') +
         '\n',
     );
+  }
   return EXIT_OK;
 }
 

@@ -111,11 +111,23 @@ describe('golongrl data rollouts | golongrl advantages', () => {
   it('joins the fixture dump with its prompts and replays it with tmn_grpo', () => {
     const r = cli(['data', 'rollouts', 'data/sample/rollout_dump', '--dataset', 'data/sample/rollout_dump_prompts.jsonl', '--json']);
     expect(r.code, r.err).toBe(0);
-    expect(JSON.parse(r.err)).toEqual({ files: 3, rows: 432, steps: 3, quarantined: 0, joined: 432, unmatched: 0 });
+    expect(JSON.parse(r.err)).toEqual({ files: 3, rows: 432, steps: 3, quarantined: 0, joined: 432, unmatched: 0, skipped: [] });
     const rows = r.out.trim().split('\n').map((l) => JSON.parse(l));
     expect(rows[0]).toMatchObject({ step: 1, reward_mode: 'EM', data_source: 'EM', capability: 'precise_retrieval' });
     const a = cli(['advantages', '--estimator', 'tmn_grpo', '--difficulty-reweight', '--difficulty-alpha', '0.8', '--metrics', '-'], r.out);
     expect(a.code, a.err).toBe(0);
     expect(a.out.trim().split('\n').map((l) => JSON.parse(l).step)).toEqual([1, 2, 3]);
+  });
+
+  it('names every directory entry that is not a step file instead of skipping it silently', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'golongrl-dump-extra-'));
+    writeFileSync(join(dir, '1.jsonl'), readFileSync('data/sample/rollout_dump/1.jsonl', 'utf8'));
+    writeFileSync(join(dir, 'README.txt'), 'notes\n');
+    const text = cli(['data', 'rollouts', dir]);
+    expect(text.code, text.err).toBe(0);
+    expect(text.err).toContain(`skipped ${join(dir, 'README.txt')}: not a <step>.jsonl file`);
+    expect(text.err).toContain('1 other entries skipped');
+    const json = cli(['data', 'rollouts', dir, '--json']);
+    expect(JSON.parse(json.err).skipped).toEqual([{ file: join(dir, 'README.txt'), reason: 'not a <step>.jsonl file' }]);
   });
 });
