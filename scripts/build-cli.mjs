@@ -1,12 +1,14 @@
 #!/usr/bin/env node
-// Bundle the CLI (lib/cli/main.ts and everything it imports from lib/ and cluster/) into one ES module,
-// dist/cli.mjs, with esbuild — so `golongrl` starts without compiling TypeScript through tsx at every run.
+// Bundle the CLI (lib/cli/main.ts and everything it imports from lib/ and cluster/) with esbuild into
+// dist/cli/: main.mjs plus one chunk per lazily loaded verb (code splitting), so `golongrl` starts without
+// compiling TypeScript through tsx at every run, and a verb loads only what it uses (`score` never loads
+// tfjs or jsdom).
 // npm runs this as the `prepare` script (on `npm ci` / `npm install`); `node scripts/build-cli.mjs` rebuilds.
 // Packages under node_modules stay external (loaded as they are). dist/cli.meta.json lists the source files
 // that went in: bin/golongrl.mjs uses the bundle only while none of them is newer than it, so a developer
 // editing lib/ never runs stale code (it falls back to tsx). A missing esbuild is not an error: the CLI then
 // always runs through tsx.
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -18,14 +20,17 @@ try {
   process.stderr.write(`build-cli: esbuild not available (${e.message}); the CLI will run through tsx\n`);
   process.exit(0);
 }
-const out = join(root, 'dist', 'cli.mjs');
+const dist = join(root, 'dist');
+const out = join(dist, 'cli');
 const tmp = `${out}.tmp-${process.pid}`;
-mkdirSync(dirname(out), { recursive: true });
+mkdirSync(dist, { recursive: true });
 const t0 = performance.now();
 const result = await esbuild.build({
-  entryPoints: [join(root, 'lib', 'cli', 'main.ts')],
-  outfile: tmp,
+  entryPoints: { main: join(root, 'lib', 'cli', 'main.ts') },
+  outdir: tmp,
+  outExtension: { '.js': '.mjs' },
   bundle: true,
+  splitting: true,
   platform: 'node',
   format: 'esm',
   target: 'node20',
@@ -34,13 +39,22 @@ const result = await esbuild.build({
   metafile: true,
   logLevel: 'warning',
   legalComments: 'none',
-  // CommonJS parts (lib/util/arquero.cjs) call require(): give the ES module one.
+  // CommonJS parts (lib/util/arquero.cjs) call require(): give each ES module chunk one.
   banner: { js: "import { createRequire as __golongrlCreateRequire } from 'node:module'; const require = __golongrlCreateRequire(import.meta.url);" },
 });
 const inputs = Object.keys(result.metafile.inputs)
   .map((p) => relative(root, join(root, p)))
   .filter((p) => !p.startsWith('node_modules'));
+// Swap the whole folder in (a running CLI keeps its already-loaded chunks; a new one sees old or new, whole).
+const old = `${out}.old-${process.pid}`;
+try {
+  renameSync(out, old);
+} catch {
+  // first build
+}
 renameSync(tmp, out);
-renameSync(`${tmp}.map`, `${out}.map`);
-writeFileSync(join(root, 'dist', 'cli.meta.json'), JSON.stringify({ entry: 'lib/cli/main.ts', out: 'dist/cli.mjs', inputs }, null, 1) + '\n');
-process.stderr.write(`build-cli: dist/cli.mjs from ${inputs.length} source files in ${((performance.now() - t0) / 1000).toFixed(2)} s\n`);
+rmSync(old, { recursive: true, force: true });
+rmSync(join(dist, 'cli.mjs'), { force: true }); // the single-file bundle of earlier versions
+rmSync(join(dist, 'cli.mjs.map'), { force: true });
+writeFileSync(join(dist, 'cli.meta.json'), JSON.stringify({ entry: 'lib/cli/main.ts', out: 'dist/cli/main.mjs', inputs }, null, 1) + '\n');
+process.stderr.write(`build-cli: dist/cli/main.mjs (+ chunks) from ${inputs.length} source files in ${((performance.now() - t0) / 1000).toFixed(2)} s\n`);
