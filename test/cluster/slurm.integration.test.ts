@@ -80,11 +80,14 @@ describe('slurm backend on a real two-node Slurm cluster', () => {
 
     const lines: string[] = [];
     for await (const l of job.logs()) lines.push(l);
-    const summaries = lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { out: string; final_step: number });
-    expect(summaries).toHaveLength(2);
-    expect(summaries.map((s) => s.final_step)).toEqual([2, 2]);
-    expect(summaries.map((s) => s.out).sort()).toEqual([join(outRoot, 'node-n1'), join(outRoot, 'node-n2')]);
-    for (const n of ['n1', 'n2']) expect(existsSync(join(outRoot, `node-${n}`, 'metrics.jsonl'))).toBe(true);
+    // Both nodes' trainers write to the one job log at the same time: srun forwards long lines in chunks, so
+    // their multi-kilobyte --json summaries may interleave there. What each node did is read from its own run
+    // directory; the log must still show both summaries' beginnings and the payload's exit.
+    expect(lines.join('\n').match(/\{"recipe":"tiny"/g) ?? []).toHaveLength(2);
+    for (const n of ['n1', 'n2']) {
+      const metrics = readFileSync(join(outRoot, `node-${n}`, 'metrics.jsonl'), 'utf8').trim().split('\n');
+      expect(metrics.map((l) => (JSON.parse(l) as { step: number }).step)).toEqual([1, 2]);
+    }
     expect(lines.some((l) => l.startsWith('golongrl: payload exited with 0'))).toBe(true);
 
     // "restart": a fresh handle from the record alone
