@@ -14,7 +14,9 @@
  *
  * Writing is crash-safe: the step directory is written in full under `global_step_<N>.tmp-<pid>` and
  * renamed into place; only then is `latest_checkpointed_iteration.txt` replaced (temporary file +
- * rename). A process killed at any point leaves the previous checkpoint as "latest". Rotation
+ * rename). A process killed at any point leaves the previous checkpoint as "latest". Every file is
+ * fsynced before its rename and each directory after, so a power loss cannot leave a "latest" that
+ * names torn or empty files (the rename alone is atomic only for a process crash). Rotation
  * (`keepLast`) removes the oldest `global_step_*` directories after the latest file is written.
  *
  * Resume (`findResumeCheckpoint`): the newest complete checkpoint is the one the latest file names;
@@ -30,9 +32,9 @@
  * RNG state: the trainer derives every random stream from (seed, step, purpose) (a counter-based
  * derivation, see trainer.ts), so the RNG state IS (seed, step); extra_state.json records both.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 export const LATEST_FILE = 'latest_checkpointed_iteration.txt';
 
@@ -93,10 +95,32 @@ function splitF32(buf: Buffer, sizes: readonly number[], what: string): Float32A
   return out;
 }
 
+/** Write a file and fsync it, so a power loss after a later rename cannot leave it empty or torn. */
+function writeDurable(path: string, data: string | Buffer): void {
+  const fd = openSync(path, 'w');
+  try {
+    writeFileSync(fd, data);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** fsync a directory, making the renames and creations inside it durable. */
+function fsyncDir(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function writeAtomic(path: string, data: string | Buffer): void {
   const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, data);
+  writeDurable(tmp, data);
   renameSync(tmp, path);
+  fsyncDir(dirname(path));
 }
 
 /**
@@ -120,17 +144,20 @@ export function writeStepDir(runDir: string, state: CheckpointState): string {
     off += sizes[i];
     return e;
   });
-  writeFileSync(join(actor, 'model.json'), JSON.stringify({ format: 'float32-le', file: 'model.bin', variables: entries }, null, 1));
-  writeFileSync(join(actor, 'model.bin'), concatF32(weights));
-  writeFileSync(
+  writeDurable(join(actor, 'model.json'), JSON.stringify({ format: 'float32-le', file: 'model.bin', variables: entries }, null, 1));
+  writeDurable(join(actor, 'model.bin'), concatF32(weights));
+  writeDurable(
     join(actor, 'optim.json'),
     JSON.stringify({ type: 'adam', file: 'optim.bin', layout: 'm[names] then v[names]', iteration: opt.iteration, beta1: opt.beta1, beta2: opt.beta2, epsilon: opt.epsilon, lr: opt.lr, weightDecay: opt.weightDecay, names }, null, 1),
   );
-  writeFileSync(join(actor, 'optim.bin'), concatF32([...opt.m, ...opt.v]));
-  writeFileSync(join(actor, 'extra_state.json'), JSON.stringify(state.extra, null, 1));
-  writeFileSync(join(tmp, 'data.json'), JSON.stringify({ step: state.step, ...state.data }, null, 1));
+  writeDurable(join(actor, 'optim.bin'), concatF32([...opt.m, ...opt.v]));
+  writeDurable(join(actor, 'extra_state.json'), JSON.stringify(state.extra, null, 1));
+  writeDurable(join(tmp, 'data.json'), JSON.stringify({ step: state.step, ...state.data }, null, 1));
+  fsyncDir(actor);
+  fsyncDir(tmp);
   rmSync(final, { recursive: true, force: true });
   renameSync(tmp, final);
+  fsyncDir(runDir);
   return final;
 }
 
