@@ -255,7 +255,7 @@ export function wasmGemm(): WasmGemm | null {
   if (cached !== undefined) return cached;
   try {
     const memory = new WebAssembly.Memory({ initial: 16 });
-    const mod = new WebAssembly.Module(gemmModuleBytes() as Uint8Array<ArrayBuffer>);
+    const mod = new WebAssembly.Module(new Uint8Array(gemmModuleBytes())); // a fresh ArrayBuffer-backed copy: types under TS 5.0 (tslab) and 6
     const inst = new WebAssembly.Instance(mod, { env: { mem: memory } });
     const w: WasmGemm = {
       memory,
