@@ -487,31 +487,9 @@ export interface EvalOptions {
 }
 
 function greedy(policy: Policy, prompts: readonly (readonly number[])[], maxNewTokens: number): number[][] {
-  // Policy.greedy: all rows in one batch with a KV cache on the js engine; the per-length loop below is the reference's.
-  if (policy.engine === 'js') return policy.greedy(prompts, maxNewTokens, EOS, PAD);
-  const out: number[][] = prompts.map(() => []);
-  const byLen = new Map<number, number[]>();
-  prompts.forEach((p, i) => byLen.set(p.length, [...(byLen.get(p.length) ?? []), i]));
-  const V = policy.config.vocabSize;
-  for (const [P, rows] of byLen) {
-    const seqs = rows.map((r) => [...prompts[r]]);
-    const done = rows.map(() => false);
-    for (let s = 0; s < maxNewTokens && !done.every(Boolean); s++) {
-      const T = P + s;
-      const B = rows.length;
-      const next = tf.tidy(() => {
-        const lg = policy.logits(tf.tensor2d(seqs.flat(), [B, T], 'int32'));
-        return tf.argMax(tf.reshape(tf.slice(lg, [0, T - 1, 0], [B, 1, V]), [B, V]), -1).dataSync();
-      });
-      rows.forEach((r, b) => {
-        const tok = done[b] ? PAD : next[b];
-        seqs[b].push(tok);
-        out[r].push(tok);
-        if (tok === EOS) done[b] = true;
-      });
-    }
-  }
-  return out;
+  // Policy.greedy: on the js engine all rows in one batch with a KV cache, on tfjs the reference's per-length
+  // loop; responses are padded with PAD after EOS, which scoring never reads (it stops at EOS).
+  return policy.greedy(prompts, maxNewTokens, EOS, PAD);
 }
 
 /**
