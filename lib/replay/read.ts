@@ -16,6 +16,7 @@
  */
 import { buildPromptIndex, listDumpDir, promptJoinKey, stepFromName, type PromptIndex } from '../data/rollout_dump.js';
 import { readRecords } from '../data/dataset.js';
+import { Interner } from '../advantage/types.js';
 import { FieldError, InputError, typeOf } from '../util/jsonl.js';
 
 export type DumpLayout = 'verl<0.6' | 'verl>=0.6';
@@ -118,20 +119,6 @@ function validator(fileStep: number | undefined, components: readonly string[]) 
   };
 }
 
-class Ids {
-  readonly names: string[] = [];
-  private readonly map = new Map<string, number>();
-  id(k: string): number {
-    let i = this.map.get(k);
-    if (i === undefined) {
-      i = this.names.length;
-      this.map.set(k, i);
-      this.names.push(k);
-    }
-    return i;
-  }
-}
-
 /**
  * Read one step file. `layout` is the run's layout so far (undefined before the first line); a line
  * of the other layout is refused, naming it.
@@ -146,9 +133,9 @@ export async function readStep(file: string, fileStep: number | undefined, layou
   const lengths: number[] = [];
   let allLengths = true;
   const comps: number[][] = components.map(() => []);
-  const groups = new Ids();
-  const modes = new Ids();
-  const tasks = new Ids();
+  const groups = new Interner();
+  const modes = new Interner();
+  const tasks = new Interner();
   const joinCache = new Map<string, { mode?: string; task?: string } | null>();
   let layout = layoutSoFar;
   let step: number | undefined;

@@ -4,25 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runCurves } from '../../lib/cli/curves.js';
+import { captureCurves } from './capture.js';
 import { UsageError } from '../../lib/cli/io.js';
 import { InputError } from '../../lib/util/jsonl.js';
 
 const FIX = join(__dirname, '../fixtures/logs');
 const TB = ['grpo-s1', 'grpo-s2', 'tmn-reweight-s1', 'tmn-reweight-s2'].map((n) => join(FIX, 'tensorboard', n));
 
-async function capture(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
-  try {
-    const code = await runCurves(argv);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const capture = captureCurves;
 afterEach(() => vi.restoreAllMocks());
 
 describe('golongrl curves', () => {

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { runCurves } from '../../lib/cli/curves.js';
+import { captureCurves } from './capture.js';
 import { aggregateRuns, aggregateRunsChecked, loadRun, type RunIssue } from '../../lib/logs/runs.js';
 import { listEventFiles, readEventFile } from '../../lib/logs/tensorboard.js';
 import { parseVerlConsole, readVerlConsole } from '../../lib/logs/verl_console.js';
@@ -24,18 +24,7 @@ const TB1 = join(FIX, 'tensorboard-messy', 'diverge-s1');
 const TB2 = join(FIX, 'tensorboard-messy', 'diverge-s2');
 const byKind = (issues: readonly RunIssue[], kind: RunIssue['kind']) => issues.filter((i) => i.kind === kind);
 
-async function capture(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
-  try {
-    return { code: await runCurves(argv), out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const capture = captureCurves;
 afterEach(() => vi.restoreAllMocks());
 
 describe('verl console log through Ray, with a tqdm bar, a restart, a lost newline and a kill', () => {
