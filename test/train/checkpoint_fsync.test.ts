@@ -30,7 +30,7 @@ vi.mock('node:fs', async (importOriginal) => {
   const wrapped = {
     ...real,
     openSync: (path: import('node:fs').PathLike, flags?: import('node:fs').OpenMode, mode?: import('node:fs').Mode) => {
-      const fd = real.openSync(path, flags, mode);
+      const fd = real.openSync(path, flags ?? 'r', mode);
       fdPath.set(fd, String(path));
       events.push({ op: 'open', path: String(path), fd, flags: String(flags ?? 'r') });
       return fd;
