@@ -41,16 +41,205 @@
  *    ties another to ~1e-7 could in principle be resolved differently;
  *  - floating-point rounding in the route/Viterbi scores is done in a different order (Rust vs CPython),
  *    which again only matters for exact ties.
- * Never throws on strings; the dictionary is loaded lazily (≈0.3 s) the first time Chinese is cut.
+ * Never throws on strings.
+ *
+ * Start-up cost (issue 15 item 7). jieba-rs builds its prefix dictionary (a 349,046-word trie, ≈0.3 s of
+ * CPU) inside the wasm module on the first `cut`, which used to be a third of a cold `golongrl score` of
+ * one GoLongRL step. Two things keep that off the common path:
+ *  - the wasm module is loaded only when a text has a Han block (`engine()`), never for English rows;
+ *  - a memory image: a wasm instance's whole state is its linear memory (the dictionary, the allocator,
+ *    every Rust static), its externref table and its `__stack_pointer` global, which is back at its
+ *    initial value whenever no call is running. So the first process that builds the dictionary saves
+ *    the memory (non-zero pages) and the table length, right after one probe cut, to
+ *    `node_modules/.cache/golongrl/jieba-<key>.img` (written atomically, best effort; `npm run build`
+ *    writes it too); later processes instantiate the module, grow memory and table to the saved sizes
+ *    and read the pages straight into the wasm memory (≈60 ms instead of ≈300 ms). The key is a SHA-1 of
+ *    the wasm binary and its JavaScript glue, so another jieba-wasm build never uses an old image; the
+ *    module must have `__stack_pointer` as its only mutable global (test/rewards/jieba_image.test.ts
+ *    checks the binary). After a restore the probe sentence is cut again and must give exactly what the
+ *    fresh instance gave when the image was made; otherwise the image is deleted and a fresh instance
+ *    (a new copy of the glue, so a new wasm instance) builds the dictionary as before. The segmentation is
+ *    the same either way (test/rewards/jieba_image.test.ts compares both on a corpus).
+ *    GOLONGRL_JIEBA_IMAGE=0 turns the image off (neither read nor written); GOLONGRL_JIEBA_IMAGE_DIR
+ *    puts it in another folder.
  */
-import * as jiebaWasm from 'jieba-wasm';
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 
 interface JiebaEngine {
   cut(sentence: string, hmm?: boolean | null): string[];
 }
 
-/** jieba-wasm loads its module eagerly (cheap); its dictionary is built on the first `cut`. */
-const engine: JiebaEngine = jiebaWasm;
+/** What the glue (`jieba-wasm`'s nodejs build, CommonJS) exposes beyond its typed API. */
+interface JiebaGlue extends JiebaEngine {
+  __wasm: { memory: WebAssembly.Memory; __wbindgen_export_2: WebAssembly.Table };
+}
+
+const require = createRequire(import.meta.url);
+const PAGE = 65536;
+const IMAGE_MAGIC = 'GOLONGRL-JIEBA-IMAGE-1\n';
+/** Cut right after instantiation (builds the dictionary) and again after a restore: the two must agree. */
+const PROBE = '我们在北京的大学里学习了很多年的中文和数学，南京市长江大桥欢迎您。小明硕士毕业于中国科学院计算所，后在日本京都大学深造；2020-2021年c++和100%的ai。';
+
+interface ImageHeader {
+  key: string;
+  /** Memory pages right after instantiation (the restore starts from the same state). */
+  basePages: number;
+  pages: number;
+  table: number;
+  probe: string[];
+  /** [first page, page count] of each stored run, in file order. */
+  runs: [number, number][];
+}
+
+/** Where the image of this jieba-wasm build lives, and its key. */
+function imageLocation(gluePath: string): { path: string; key: string } {
+  const dir = dirname(gluePath);
+  const h = createHash('sha1');
+  h.update(readFileSync(join(dir, 'jieba_rs_wasm_bg.wasm')));
+  h.update(readFileSync(gluePath));
+  const key = h.digest('hex');
+  // <root>/node_modules/jieba-wasm/pkg/nodejs/jieba_rs_wasm.js → <root>/node_modules/.cache/golongrl/
+  const cacheDir = process.env.GOLONGRL_JIEBA_IMAGE_DIR || join(dir, '..', '..', '..', '.cache', 'golongrl');
+  return { path: join(cacheDir, `jieba-${key.slice(0, 16)}.img`), key };
+}
+
+function loadGlue(fresh: boolean): JiebaGlue {
+  const id = require.resolve('jieba-wasm');
+  if (fresh) delete require.cache[id];
+  return require(id) as JiebaGlue;
+}
+
+/** Restore the image into a just-instantiated glue; true when it is in place and the probe agrees. */
+function restoreImage(glue: JiebaGlue, path: string, key: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return false; // no image yet
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const pre = Buffer.alloc(Math.min(size, 1 << 16));
+    readSync(fd, pre, 0, pre.length, 0);
+    const magicLen = Buffer.byteLength(IMAGE_MAGIC);
+    if (pre.toString('latin1', 0, magicLen) !== IMAGE_MAGIC) return false;
+    const hlen = pre.readUInt32LE(magicLen);
+    if (magicLen + 4 + hlen > pre.length) return false;
+    const h = JSON.parse(pre.toString('utf8', magicLen + 4, magicLen + 4 + hlen)) as ImageHeader;
+    const { memory, __wbindgen_export_2: table } = glue.__wasm;
+    const dataStart = Math.ceil((magicLen + 4 + hlen) / PAGE) * PAGE;
+    const stored = h.runs.reduce((a, [, n]) => a + n, 0);
+    if (h.key !== key || memory.buffer.byteLength !== h.basePages * PAGE || table.length > h.table || dataStart + stored * PAGE !== size) return false;
+    memory.grow(h.pages - h.basePages);
+    table.grow(h.table - table.length);
+    const mem = new Uint8Array(memory.buffer);
+    let pos = dataStart;
+    for (const [first, n] of h.runs) {
+      let done = 0;
+      while (done < n * PAGE) {
+        const r = readSync(fd, mem, first * PAGE + done, n * PAGE - done, pos + done);
+        if (r <= 0) throw new Error('short read');
+        done += r;
+      }
+      pos += n * PAGE;
+    }
+    return JSON.stringify(glue.cut(PROBE, true)) === JSON.stringify(h.probe);
+  } catch {
+    return false;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Save a just-built instance (quiescent, right after the probe cut); best effort, atomic. */
+function writeImage(glue: JiebaGlue, path: string, key: string, basePages: number, probe: string[]): void {
+  const { memory, __wbindgen_export_2: table } = glue.__wasm;
+  const mem = new Uint8Array(memory.buffer);
+  const pages = mem.length / PAGE;
+  // Pages the restore must write: every page the fresh instance starts with, and every non-zero page after.
+  const runs: [number, number][] = [];
+  for (let p = 0; p < pages; p++) {
+    let keep = p < basePages;
+    if (!keep) {
+      const words = new Int32Array(memory.buffer, p * PAGE, PAGE / 4);
+      for (let k = 0; k < words.length; k++)
+        if (words[k] !== 0) {
+          keep = true;
+          break;
+        }
+    }
+    if (!keep) continue;
+    const last = runs[runs.length - 1];
+    if (last && last[0] + last[1] === p) last[1]++;
+    else runs.push([p, 1]);
+  }
+  const header: ImageHeader = { key, basePages, pages, table: table.length, probe, runs };
+  const hjson = Buffer.from(JSON.stringify(header));
+  const pre = Buffer.alloc(Math.ceil((Buffer.byteLength(IMAGE_MAGIC) + 4 + hjson.length) / PAGE) * PAGE);
+  pre.write(IMAGE_MAGIC, 0, 'latin1');
+  pre.writeUInt32LE(hjson.length, Buffer.byteLength(IMAGE_MAGIC));
+  hjson.copy(pre, Buffer.byteLength(IMAGE_MAGIC) + 4);
+  const tmp = `${path}.tmp-${process.pid}`;
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    const fd = openSync(tmp, 'w');
+    try {
+      writeSync(fd, pre);
+      for (const [first, n] of runs) writeSync(fd, mem, first * PAGE, n * PAGE);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } catch {
+    rmSync(tmp, { force: true }); // a read-only node_modules: the next process builds the dictionary again
+  }
+}
+
+let loaded: JiebaEngine | null = null;
+let loadedFrom: 'image' | 'built' | null = null;
+
+/** How this process got its dictionary: restored from the image, built, or not yet (test seam). */
+export function jiebaDictionarySource(): 'image' | 'built' | null {
+  return loadedFrom;
+}
+
+/**
+ * The jieba-rs engine with its dictionary built: from the memory image when there is a valid one,
+ * otherwise built now (and the image written for the next process).
+ */
+function engine(): JiebaEngine {
+  if (loaded) return loaded;
+  const useImage = process.env.GOLONGRL_JIEBA_IMAGE !== '0';
+  let glue = loadGlue(false);
+  if (!useImage) {
+    loadedFrom = 'built';
+    return (loaded = glue);
+  }
+  const { path, key } = imageLocation(require.resolve('jieba-wasm'));
+  const basePages = glue.__wasm.memory.buffer.byteLength / PAGE;
+  if (restoreImage(glue, path, key)) {
+    loadedFrom = 'image';
+    return (loaded = glue);
+  }
+  if (glue.__wasm.memory.buffer.byteLength !== basePages * PAGE || existsSync(path)) {
+    // A restore was tried and failed (or the image is unusable): drop it, start from a new instance.
+    rmSync(path, { force: true });
+    glue = loadGlue(true);
+  }
+  const base = glue.__wasm.memory.buffer.byteLength / PAGE;
+  const probe = glue.cut(PROBE, true); // builds the dictionary
+  writeImage(glue, path, key, base, probe);
+  loadedFrom = 'built';
+  return (loaded = glue);
+}
+
+/** Test seam: where the image of the installed jieba-wasm lives. */
+export function jiebaImagePath(): string {
+  return imageLocation(require.resolve('jieba-wasm')).path;
+}
 
 /** Python jieba's `re_han_default` (default mode block splitter). */
 const RE_HAN_DEFAULT = /[\u4E00-\u9FD5a-zA-Z0-9+#&._%-]+/g;
@@ -74,16 +263,36 @@ function pythonHmmSkipSplit(s: string, out: string[]): void {
 }
 
 /**
- * Short blocks repeat (every English word of a think block is its own block: GoLongRL's summary reward
- * segments the whole response, think block included, as the reference does), so their cuts are memoised:
- * a block's cut depends on the block alone. Bounded: blocks up to 64 UTF-16 units, 65,536 entries.
+ * Short blocks repeat (GoLongRL's summary reward segments the whole response, think block included, as
+ * the reference does; a Chinese clause between two commas is one block), so the cuts of blocks that need
+ * jieba-rs are memoised: a block's cut depends on the block alone. Bounded: blocks up to 64 UTF-16 units,
+ * 65,536 entries.
  */
 const BLOCK_CACHE = new Map<string, readonly string[]>();
 const CACHE_MAX_BLOCK = 64;
 const CACHE_MAX_ENTRIES = 65_536;
 
+/**
+ * A block with no Han character and none of "+", "#", "&" contains no dictionary word of two or more
+ * characters (the only all-ASCII entries of dict.txt are "c++", "c#", "C++", "C#", "AT&T"), so Python's
+ * DAG route is single characters, its buffer is the whole block (not a word), and `finalseg.cut` splits it
+ * with `re_skip` alone: the cut is `pythonHmmSkipSplit(block)`, no dictionary needed. Every English word of
+ * a think block is such a block.
+ */
+function isPlainAsciiBlock(block: string): boolean {
+  for (let i = 0; i < block.length; i++) {
+    const c = block.charCodeAt(i);
+    if (c >= 0x80 || c === 0x2b || c === 0x23 || c === 0x26) return false; // Han, "+", "#", "&"
+  }
+  return true;
+}
+
 /** Cut one `re_han_default` block with jieba-rs, then undo its HMM skip-regex difference. */
 function cutHanBlock(block: string, out: string[]): void {
+  if (isPlainAsciiBlock(block)) {
+    pythonHmmSkipSplit(block, out);
+    return;
+  }
   if (block.length <= CACHE_MAX_BLOCK) {
     let cut = BLOCK_CACHE.get(block);
     if (cut === undefined) {
@@ -98,8 +307,15 @@ function cutHanBlock(block: string, out: string[]): void {
   cutHanBlockUncached(block, out);
 }
 
+/** Test seam: a block cut by jieba-rs (plus the skip-regex fix), without the plain-ASCII shortcut or the memo. */
+export function cutBlockWithEngine(block: string): string[] {
+  const out: string[] = [];
+  cutHanBlockUncached(block, out);
+  return out;
+}
+
 function cutHanBlockUncached(block: string, out: string[]): void {
-  const words = engine.cut(block, true);
+  const words = engine().cut(block, true);
   let run = '';
   for (const w of words) {
     if (RE_ASCII_PART.test(w) && !ASCII_DICT_WORDS.has(w)) {
