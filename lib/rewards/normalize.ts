@@ -72,9 +72,26 @@ export function pyLower(s: string): string {
   return s.toLowerCase();
 }
 
-/** `" ".join(s.split())` */
+/**
+ * `" ".join(s.split())`. Most texts are already in that form apart from their ends (a sentence after
+ * ". " starts with a space): one scan finds whether the inside has any whitespace other than single
+ * U+0020 between words; if not, the result is the inside itself (a slice, no split and join).
+ */
 export function fixSpace(s: string): string {
-  return pySplit(s).join(' ');
+  let i = 0;
+  let j = s.length;
+  while (i < j && isPySpaceCode(s.charCodeAt(i))) i++;
+  while (j > i && isPySpaceCode(s.charCodeAt(j - 1))) j--;
+  let prevSpace = false;
+  for (let k = i; k < j; k++) {
+    const c = s.charCodeAt(k);
+    if (c === 0x20) {
+      if (prevSpace) return pySplit(s).join(' ');
+      prevSpace = true;
+    } else if ((c < 0x21 || c >= 0x85) && isPySpaceCode(c)) return pySplit(s).join(' ');
+    else prevSpace = false;
+  }
+  return i === 0 && j === s.length ? s : s.slice(i, j);
 }
 
 /** The answer area of a LongBench-Pro response. */

@@ -112,6 +112,8 @@ export interface JsonlRow<T> {
   line: number;
   /** The parsed JSON object, exactly as read (so it can be printed back with fields added). */
   raw: Record<string, unknown>;
+  /** The line's text (without its line ending and a leading byte-order mark): the object as written. */
+  text: string;
   /** The validated view of the row. */
   value: T;
 }
@@ -208,7 +210,7 @@ export async function readJsonl<T>(
         return;
       }
       delivered++;
-      const row = { line: info.line, raw, value };
+      const row = { line: info.line, raw, text, value };
       if (onRow) await onRow(row);
       else rows.push(row);
       opts.onProgress?.({ rows: delivered, bad: q.count, bytesRead: info.bytesRead, totalBytes });
