@@ -73,25 +73,36 @@ export function pyLower(s: string): string {
 }
 
 /**
- * `" ".join(s.split())`. Most texts are already in that form apart from their ends (a sentence after
- * ". " starts with a space): one scan finds whether the inside has any whitespace other than single
- * U+0020 between words; if not, the result is the inside itself (a slice, no split and join).
+ * `" ".join(s.split())`, in one scan without splitting into words: the text between the first and last
+ * non-whitespace characters, with every whitespace run that is not a single U+0020 replaced by one space.
+ * Most texts are already in that form (the result is then the trimmed text itself), and the rest have few
+ * such runs (a think block's newlines), so the result is built from a few long slices.
  */
 export function fixSpace(s: string): string {
   let i = 0;
   let j = s.length;
   while (i < j && isPySpaceCode(s.charCodeAt(i))) i++;
   while (j > i && isPySpaceCode(s.charCodeAt(j - 1))) j--;
-  let prevSpace = false;
-  for (let k = i; k < j; k++) {
+  let out = '';
+  let from = i; // start of the part not yet copied to `out`
+  let k = i;
+  while (k < j) {
     const c = s.charCodeAt(k);
-    if (c === 0x20) {
-      if (prevSpace) return pySplit(s).join(' ');
-      prevSpace = true;
-    } else if ((c < 0x21 || c >= 0x85) && isPySpaceCode(c)) return pySplit(s).join(' ');
-    else prevSpace = false;
+    if ((c > 0x20 && c < 0x85) || !isPySpaceCode(c)) {
+      k++;
+      continue;
+    }
+    let e = k + 1; // a whitespace run [k, e); never at either end (trimmed above)
+    while (isPySpaceCode(s.charCodeAt(e))) e++;
+    if (e === k + 1 && c === 0x20) {
+      k = e;
+      continue;
+    }
+    out += s.slice(from, k) + ' ';
+    from = k = e;
   }
-  return i === 0 && j === s.length ? s : s.slice(i, j);
+  if (from === i) return i === 0 && j === s.length ? s : s.slice(i, j);
+  return out + s.slice(from, j);
 }
 
 /** The answer area of a LongBench-Pro response. */
