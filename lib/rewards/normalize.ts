@@ -73,6 +73,12 @@ export function pyLower(s: string): string {
 }
 
 /**
+ * Python whitespace other than U+0020, or two U+0020 in a row: a text without any is in `fixSpace` form
+ * apart from its ends. Single characters and one fixed pair, so the scan is linear.
+ */
+const IRREGULAR_SPACE = /[\t-\r\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]| {2}/;
+
+/**
  * `" ".join(s.split())`, in one scan without splitting into words: the text between the first and last
  * non-whitespace characters, with every whitespace run that is not a single U+0020 replaced by one space.
  * Most texts are already in that form (the result is then the trimmed text itself), and the rest have few
@@ -83,6 +89,8 @@ export function fixSpace(s: string): string {
   let j = s.length;
   while (i < j && isPySpaceCode(s.charCodeAt(i))) i++;
   while (j > i && isPySpaceCode(s.charCodeAt(j - 1))) j--;
+  // Fast check (one pass of a compiled character-class scan): no whitespace but single U+0020.
+  if (!IRREGULAR_SPACE.test(s)) return i === 0 && j === s.length ? s : s.slice(i, j);
   let out = '';
   let from = i; // start of the part not yet copied to `out`
   let k = i;
