@@ -7,7 +7,7 @@
 // Packages under node_modules stay external (loaded as they are). dist/cli.meta.json lists the source files
 // that went in: bin/golongrl.mjs uses the bundle only while none of them is newer than it, so a developer
 // editing lib/ never runs stale code (it falls back to tsx). A missing esbuild is not an error: the CLI then
-// always runs through tsx.
+// always runs through tsx. Then it writes jieba's dictionary image (see the end of this file).
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,3 +58,13 @@ rmSync(join(dist, 'cli.mjs'), { force: true }); // the single-file bundle of ear
 rmSync(join(dist, 'cli.mjs.map'), { force: true });
 writeFileSync(join(dist, 'cli.meta.json'), JSON.stringify({ entry: 'lib/cli/main.ts', out: 'dist/cli/main.mjs', inputs }, null, 1) + '\n');
 process.stderr.write(`build-cli: dist/cli/main.mjs (+ chunks) from ${inputs.length} source files in ${((performance.now() - t0) / 1000).toFixed(2)} s\n`);
+
+// jieba's dictionary image (lib/rewards/jieba.ts): the first process that segments Chinese builds jieba-rs's
+// dictionary (≈0.3 s) and saves the wasm memory to node_modules/.cache/golongrl/; scoring one Chinese row
+// with the fresh bundle here does it now, so no later `golongrl score` pays for it. Best effort.
+if (process.env.GOLONGRL_JIEBA_IMAGE !== '0') {
+  const { spawnSync } = await import('node:child_process');
+  const row = { data_source: 'longbench_pro', response: '<think>\n好\n</think>\n我们在北京学习中文。', ground_truth: { doc_ids: ['我们学习中文。'], summary: 'Chinese' }, extra_info: { reward_mode: 'T4.2 Query-Focused Summary' } };
+  const r = spawnSync(process.execPath, [join(root, 'bin', 'golongrl.mjs'), 'score', '-'], { input: JSON.stringify(row) + '\n', encoding: 'utf8' });
+  if (r.status !== 0) process.stderr.write(`build-cli: could not warm jieba's dictionary image (${(r.stderr || '').trim().split('\n').pop()})\n`);
+}
