@@ -39,7 +39,7 @@
  * (no ASCII "." at all, so a whole response is one sentence). This module returns the true ROUGE-L
  * score instead; `rougeLDetails(...).reconDepth` reports the depth the reference would have needed.
  */
-import { fixSpace } from './normalize.js';
+import { fixSpace, isPySpaceCode } from './normalize.js';
 
 /** The reference's `ValueError` for an empty hypothesis or reference. */
 export class RougeValueError extends Error {
@@ -83,7 +83,7 @@ export function rougeSentences(text: string): string[] {
 }
 
 /** Interns word strings to dense integer ids. */
-class Interner {
+export class Interner {
   readonly ids = new Map<string, number>();
   id(w: string): number {
     let k = this.ids.get(w);
@@ -105,6 +105,48 @@ function toIds(sentences: readonly string[], interner: Interner): Int32Array[] {
     for (let k = 0; k < words.length; k++) ids[k] = interner.id(words[k]);
     return ids;
   });
+}
+
+/**
+ * `toIds(rougeSentences(text))` in one scan, without building the sentence strings: the pieces between
+ * "." that are not empty, each as the ids of its Python-whitespace-separated words (a piece with no word,
+ * such as " ", is the one word "": `fixSpace(" ").split(" ")` is `[""]`).
+ */
+export function rougeSentenceIds(text: string, interner: Interner): Int32Array[] {
+  const out: Int32Array[] = [];
+  const n = text.length;
+  let ids = new Int32Array(64);
+  let start = 0;
+  for (;;) {
+    let end = text.indexOf('.', start);
+    if (end < 0) end = n;
+    if (end > start) {
+      let count = 0;
+      let i = start;
+      while (i < end) {
+        let c = text.charCodeAt(i);
+        if (!((c > 0x20 && c < 0x85) || !isPySpaceCode(c))) {
+          i++;
+          continue;
+        }
+        const w = i;
+        do {
+          i++;
+          c = i < end ? text.charCodeAt(i) : 0x20;
+        } while ((c > 0x20 && c < 0x85) || !isPySpaceCode(c));
+        if (count === ids.length) {
+          const grown = new Int32Array(ids.length * 2);
+          grown.set(ids);
+          ids = grown;
+        }
+        ids[count++] = interner.id(text.slice(w, i));
+      }
+      out.push(count === 0 ? Int32Array.of(interner.id('')) : ids.slice(0, count));
+    }
+    if (end === n) break;
+    start = end + 1;
+  }
+  return out;
 }
 
 function countUnique(sents: readonly Int32Array[], vocab: number): number {
@@ -320,7 +362,16 @@ export function rougeLSentences(hypSentences: readonly string[], refSentences: r
   const interner = new Interner();
   const hyp = toIds(hypSentences, interner);
   const ref = toIds(refSentences, interner);
-  const vocab = interner.size;
+  return rougeLIds(hyp, ref, interner.size, opts);
+}
+
+/**
+ * ROUGE-L (summary level) of sentences already interned (ids below `vocab`, e.g. from `rougeSentenceIds`
+ * with one interner shared by hypothesis and references); throws `RougeValueError` on empty input.
+ */
+export function rougeLIds(hyp: readonly Int32Array[], ref: readonly Int32Array[], vocab: number, opts: RougeLOptions = {}): RougeLDetails {
+  if (hyp.length === 0) throw new RougeValueError('Hypothesis is empty.');
+  if (ref.length === 0) throw new RougeValueError('Reference is empty.');
   const m = countUnique(ref, vocab);
   const n = countUnique(hyp, vocab);
   const { llcs, depth } = unionLcsSize(hyp, ref, vocab, opts.trackDepth ?? false, opts.rowBudgetWords ?? DEFAULT_ROW_BUDGET_WORDS);

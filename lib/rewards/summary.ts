@@ -21,7 +21,7 @@
  */
 import { jiebaJoin } from './jieba.js';
 import { fixSpace, pyLower, pyStrip } from './normalize.js';
-import { rougeLSentences, rougeSentences } from './rouge.js';
+import { Interner, rougeLIds, rougeSentenceIds } from './rouge.js';
 import { guarded } from './types.js';
 
 function summaryScoreUnguarded(fullResponse: string, answers: readonly string[], isChinese: boolean): number {
@@ -32,13 +32,15 @@ function summaryScoreUnguarded(fullResponse: string, answers: readonly string[],
     refs = refs.map(jiebaJoin);
     pred = jiebaJoin(pred);
   }
-  const predSentences = rougeSentences(pred);
-  const refSentences = refs.map(rougeSentences);
+  // rougeSentences + interning in one scan per text, one interner for the prediction and every reference.
+  const interner = new Interner();
+  const predSentences = rougeSentenceIds(pred, interner);
+  const refSentences = refs.map((r) => rougeSentenceIds(r, interner));
   // get_scores raises on the first empty hypothesis/reference → the reference's `except` → 0.
   if (predSentences.length === 0 || refSentences.some((s) => s.length === 0)) return 0;
   let best = 0;
   for (const rs of refSentences) {
-    const f = rougeLSentences(predSentences, rs).f;
+    const f = rougeLIds(predSentences, rs, interner.size).f;
     if (f > best) best = f;
   }
   return best;
