@@ -201,11 +201,11 @@ function stepRow(srcBuf: Int32Array, src: number, dstBuf: Int32Array, dst: numbe
  * Adds to the union the words of recon_lcs(x, y) for one reference sentence x and the current
  * hypothesis sentence y (whose masks are loaded in `sc.masks` / `sc.slot`, W words per mask).
  */
-function unionPair(x: Int32Array, y: Int32Array, W: number, sc: Scratch, trackDepth: boolean, rowBudget: number): void {
+function unionPair(x: Int32Array, y: Int32Array, W: number, sc: Scratch, trackDepth: boolean, rowBudget: number, checked = false): void {
   const nx = x.length;
   const ny = y.length;
   const { slot, inUnion, masks } = sc;
-  if (!trackDepth) {
+  if (!trackDepth && !checked) {
     // Skip the pair unless a common word could still enter the union.
     let useful = false;
     for (let i = 0; i < nx; i++) {
@@ -332,7 +332,25 @@ function unionPair(x: Int32Array, y: Int32Array, W: number, sc: Scratch, trackDe
   if (trackDepth) sc.maxDepth = Math.max(sc.maxDepth, steps + (i > 0 ? j : 0) + 1);
 }
 
+/** Loads the masks of hypothesis sentence y (its distinct words get slots); returns the words to unload. */
+function loadHypSentence(y: Int32Array, W: number, sc: Scratch): number[] {
+  const ny = y.length;
+  let distinct = 0;
+  const order: number[] = [];
+  for (let j = 0; j < ny; j++) {
+    if (sc.slot[y[j]] < 0) {
+      sc.slot[y[j]] = distinct++;
+      order.push(y[j]);
+    }
+  }
+  if (sc.masks.length < distinct * W) sc.masks = new Int32Array(Math.max(distinct * W, sc.masks.length * 2));
+  sc.masks.fill(0, 0, distinct * W);
+  for (let j = 0; j < ny; j++) sc.masks[sc.slot[y[j]] * W + (j >>> 5)] |= 1 << (j & 31);
+  return order;
+}
+
 function unionLcsSize(hyp: readonly Int32Array[], ref: readonly Int32Array[], vocab: number, trackDepth: boolean, rowBudget: number): { llcs: number; depth: number } {
+  if (!trackDepth) return unionLcsSizePruned(hyp, ref, vocab, rowBudget);
   const sc = new Scratch(vocab);
   for (const y of hyp) {
     const ny = y.length;
@@ -353,6 +371,76 @@ function unionLcsSize(hyp: readonly Int32Array[], ref: readonly Int32Array[], vo
     for (const t of order) sc.slot[t] = -1;
   }
   return { llcs: sc.unionSize, depth: trackDepth ? sc.maxDepth : -1 };
+}
+
+/**
+ * The union without the pairs that cannot grow it. U is a set and each pair's LCS depends on the pair
+ * alone, so pairs may be visited in any order and a pair may be skipped once none of its common words
+ * can still enter U. Per reference sentence we keep its distinct words that occur in the hypothesis and
+ * are not yet in U (shrunk lazily as U grows); a reference sentence with none left is dropped for good,
+ * and a pair is computed only if one of those words is in the current hypothesis sentence.
+ */
+function unionLcsSizePruned(hyp: readonly Int32Array[], ref: readonly Int32Array[], vocab: number, rowBudget: number): { llcs: number; depth: number } {
+  const sc = new Scratch(vocab);
+  const inHyp = new Uint8Array(vocab);
+  for (const y of hyp) for (let j = 0; j < y.length; j++) inHyp[y[j]] = 1;
+  const seenIn = new Int32Array(vocab).fill(-1);
+  const xs: Int32Array[] = [];
+  const cands: Int32Array[] = [];
+  const lens: number[] = [];
+  ref.forEach((x, r) => {
+    const c = new Int32Array(x.length);
+    let len = 0;
+    for (let i = 0; i < x.length; i++) {
+      const t = x[i];
+      if (inHyp[t] && seenIn[t] !== r) {
+        seenIn[t] = r;
+        c[len++] = t;
+      }
+    }
+    if (len > 0) {
+      xs.push(x);
+      cands.push(c);
+      lens.push(len);
+    }
+  });
+  let active = xs.length;
+  const { slot, inUnion } = sc;
+  for (const y of hyp) {
+    if (active === 0) break;
+    const W = (y.length + 31) >>> 5;
+    const order = loadHypSentence(y, W, sc);
+    for (let a = 0; a < active; ) {
+      const c = cands[a];
+      let len = lens[a];
+      let useful = false;
+      for (let k = 0; k < len; ) {
+        const t = c[k];
+        if (inUnion[t]) {
+          c[k] = c[--len];
+          continue;
+        }
+        if (slot[t] >= 0) {
+          useful = true;
+          break;
+        }
+        k++;
+      }
+      lens[a] = len;
+      if (len === 0) {
+        // Nothing of this reference sentence can enter U any more.
+        active--;
+        xs[a] = xs[active];
+        cands[a] = cands[active];
+        lens[a] = lens[active];
+        continue;
+      }
+      if (useful) unionPair(xs[a], y, W, sc, false, rowBudget, true);
+      a++;
+    }
+    for (const t of order) slot[t] = -1;
+  }
+  return { llcs: sc.unionSize, depth: -1 };
 }
 
 /** ROUGE-L (summary level) of pre-split sentences; throws `RougeValueError` like the reference on empty input. */
