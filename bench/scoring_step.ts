@@ -7,9 +7,11 @@
  * Timed in the same command:
  *   - ours in process: the first pass (cold: jieba's dictionary, regex compilation) and a second (warm),
  *     process CPU time;
- *   - ours as a CLI call, cold: `node bin/golongrl.mjs score FILE` (the esbuild bundle, dist/cli.mjs, when it
- *     is up to date) and the same with GOLONGRL_TSX=1 (compiling through tsx, what every start did before);
- *     user+sys CPU and wall from /usr/bin/time — the target is < 1 s per step on one core, cold, as a CLI call;
+ *   - ours as a CLI call, cold: `node bin/golongrl.mjs score FILE` (the esbuild bundle, dist/cli/main.mjs, when
+ *     it is up to date; jieba's dictionary restored from its memory image, see lib/rewards/jieba.ts), the same
+ *     with GOLONGRL_JIEBA_IMAGE=0 (jieba-rs builds its dictionary, as every start did before) and with
+ *     GOLONGRL_TSX=1 (compiling through tsx); user+sys CPU and wall from /usr/bin/time, best of 3 — the
+ *     target is < 1 s per step on one core, cold, as a CLI call;
  *   - the CLI's start-up alone (`golongrl --help`), bundle vs tsx;
  *   - the Python reference libraries on the same rows (bench/py/score_step.py: pltrdy rouge, jieba,
  *     math-verify from bench/requirements-bench.txt, installed into .venv on first use); scores compared.
@@ -149,6 +151,7 @@ export interface ScoringStepResult {
   ratio: number;
   details: string;
   cli_cold_cpu_s: number;
+  cli_cold_no_jieba_image_cpu_s: number;
   cli_cold_tsx_cpu_s: number;
   startup_bundle_cpu_s: number;
   startup_tsx_cpu_s: number;
@@ -182,13 +185,14 @@ export function benchScoringStep(): ScoringStepResult {
   const build = spawnSync(node, [join(ROOT, 'scripts', 'build-cli.mjs')], { cwd: ROOT, encoding: 'utf8' });
   if (build.status !== 0) process.stderr.write(`bench: scripts/build-cli.mjs failed: ${build.stderr}\n`);
   const cli = best(3, () => timed([node, 'bin/golongrl.mjs', 'score', file, '--json']));
+  const cliNoImage = best(3, () => timed([node, 'bin/golongrl.mjs', 'score', file, '--json'], { GOLONGRL_JIEBA_IMAGE: '0' }));
   const cliTsx = best(3, () => timed([node, 'bin/golongrl.mjs', 'score', file, '--json'], { GOLONGRL_TSX: '1' }));
   const up = best(5, () => timed([node, 'bin/golongrl.mjs', '--help']));
   const upTsx = best(5, () => timed([node, 'bin/golongrl.mjs', '--help'], { GOLONGRL_TSX: '1' }));
   // Whether bin/golongrl.mjs ran the bundle: it does only while no source listed in dist/cli.meta.json is newer.
   const bundled = (() => {
     try {
-      const built = statSync(join(ROOT, 'dist', 'cli.mjs')).mtimeMs;
+      const built = statSync(join(ROOT, 'dist', 'cli', 'main.mjs')).mtimeMs;
       const { inputs } = JSON.parse(readFileSync(join(ROOT, 'dist', 'cli.meta.json'), 'utf8')) as { inputs: string[] };
       return inputs.every((f) => statSync(join(ROOT, f)).mtimeMs <= built);
     } catch {
@@ -201,7 +205,8 @@ export function benchScoringStep(): ScoringStepResult {
   const zhRows = rows.filter((r) => (r.ground_truth as { summary?: string }).summary === 'Chinese').length;
   const details =
     `${rows.length} rows (${(chars / 1e6).toFixed(1)} M chars of responses, ${zhRows} Chinese summary rows): in process ${cold.toFixed(2)} s cold, ${warm.toFixed(2)} s warm (CPU); ` +
-    `CLI call, cold: ${cli.cpu.toFixed(2)} s CPU (${cli.wall.toFixed(2)} s wall) with ${bundled ? 'the bundle (dist/cli.mjs)' : 'tsx (the bundle was stale: a source changed during the bench)'} vs ${cliTsx.cpu.toFixed(2)} s CPU through tsx (target < 1 s); ` +
+    `CLI call, cold: ${cli.cpu.toFixed(2)} s CPU (${cli.wall.toFixed(2)} s wall) with ${bundled ? 'the bundle (dist/cli/main.mjs)' : 'tsx (the bundle was stale: a source changed during the bench)'} and jieba's dictionary image (target < 1 s), ` +
+    `${cliNoImage.cpu.toFixed(2)} s CPU without the image (GOLONGRL_JIEBA_IMAGE=0), ${cliTsx.cpu.toFixed(2)} s CPU through tsx; ` +
     `start-up (golongrl --help): ${up.cpu.toFixed(2)} s CPU bundle vs ${upTsx.cpu.toFixed(2)} s tsx; ` +
     (py.available ? `Python reference libraries ${py.seconds!.toFixed(2)} s CPU on the same rows (warm, after imports), scores differing: ${mismatches} of ${rows.length}` : `Python reference NOT measured: ${py.note}`);
   return {
@@ -211,6 +216,7 @@ export function benchScoringStep(): ScoringStepResult {
     ratio: py.seconds ? py.seconds / warm : NaN,
     details,
     cli_cold_cpu_s: cli.cpu,
+    cli_cold_no_jieba_image_cpu_s: cliNoImage.cpu,
     cli_cold_tsx_cpu_s: cliTsx.cpu,
     startup_bundle_cpu_s: up.cpu,
     startup_tsx_cpu_s: upTsx.cpu,
