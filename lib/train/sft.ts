@@ -7,8 +7,8 @@
  * y = the gold response truncated to `maxNewTokens` (the RL response budget: a longer gold response
  * could never be sampled anyway), x the prompt. Each step draws `promptsPerStep` training prompts
  * (families uniformly, `makeBatch`, never held-out ones) from a counter-based stream (streams.ts,
- * purpose `sft`), takes one step of its own Adam (same betas/ε as RL, its own lr, no weight decay, no
- * warm-up) and clips the gradient to global norm `gradClip`. All rows go through one
+ * purpose `sft`), takes one step of its own Adam (same betas/ε as RL, its own lr and schedule — constant, or linear
+ * warm-up then cosine decay, `sftLrAt` — no weight decay) and clips the gradient to global norm `gradClip`. All rows go through one
  * `responseLogProbsBatch` call, whatever their prompt lengths.
  *
  * Logged per SFT step (`<out>/sft.jsonl` when the trainer runs it): `sft/loss`,
@@ -21,7 +21,7 @@ import { Adam } from './adam.js';
 import type { AdamState } from './checkpoint.js';
 import type { Policy } from './policy.js';
 import { PURPOSE, streamSeed } from './streams.js';
-import { makeBatch, PAD, type TaskPrompt } from './tasks.js';
+import { makeBatch, PAD, THINK_END, type TaskPrompt } from './tasks.js';
 
 export interface SftConfig {
   /** SFT steps before RL (0: none). */
@@ -30,6 +30,19 @@ export interface SftConfig {
   lr: number;
   /** Prompts per SFT step. */
   promptsPerStep: number;
+  /** Linear warm-up steps from 0 (default 0: none). */
+  warmupSteps?: number;
+  /** After the warm-up: 'constant' (default) or 'cosine' decay to `minLrRatio` × lr at the last step. */
+  decay?: 'constant' | 'cosine';
+  /** Final lr as a fraction of lr for 'cosine' (default 0.1). */
+  minLrRatio?: number;
+  /**
+   * Format noise ε (default 0): with probability ε an SFT target is the gold response WITHOUT its
+   * `</think>` token — a plain-answer demonstration, right in content but in the style GoLongRL's format
+   * gate scores 0 (a response needs exactly one `</think>`). The base's corpus mixes both styles, as a
+   * pretrained model's does; learning the format is then the first thing RL learns, as in real runs.
+   */
+  formatNoise?: number;
 }
 
 export interface SftRunOptions extends SftConfig {
@@ -52,6 +65,31 @@ export function validateSft(c: SftConfig): void {
   if (!Number.isInteger(c.steps) || c.steps < 0) throw new RangeError(`sft.steps must be a non-negative integer, got ${c.steps}`);
   if (!(c.lr > 0)) throw new RangeError(`sft.lr must be > 0, got ${c.lr}`);
   if (!Number.isInteger(c.promptsPerStep) || c.promptsPerStep < 1) throw new RangeError(`sft.promptsPerStep must be a positive integer, got ${c.promptsPerStep}`);
+  if (c.warmupSteps !== undefined && !(Number.isInteger(c.warmupSteps) && c.warmupSteps >= 0)) throw new RangeError(`sft.warmupSteps must be a non-negative integer, got ${c.warmupSteps}`);
+  if (c.decay !== undefined && c.decay !== 'constant' && c.decay !== 'cosine') throw new RangeError(`sft.decay must be 'constant' or 'cosine', got ${String(c.decay)}`);
+  if (c.minLrRatio !== undefined && !(c.minLrRatio >= 0 && c.minLrRatio <= 1)) throw new RangeError(`sft.minLrRatio must be in [0, 1], got ${c.minLrRatio}`);
+  if (c.formatNoise !== undefined && !(c.formatNoise >= 0 && c.formatNoise < 1)) throw new RangeError(`sft.formatNoise must be in [0, 1), got ${c.formatNoise}`);
+}
+
+/** The SFT learning rate at step `step` (1-based): linear warm-up from 0, then constant or cosine to minLrRatio·lr. */
+export function sftLrAt(c: SftConfig, step: number): number {
+  const w = c.warmupSteps ?? 0;
+  if (w > 0 && step <= w) return (c.lr * step) / w;
+  if ((c.decay ?? 'constant') === 'constant' || c.steps <= w + 1) return c.lr;
+  const f = (step - w - 1) / (c.steps - w - 1);
+  const min = c.minLrRatio ?? 0.1;
+  return c.lr * (min + (1 - min) * 0.5 * (1 + Math.cos(Math.PI * f)));
+}
+
+/**
+ * The SFT targets of a step's prompts: the gold response, or with probability `formatNoise` the gold
+ * response without `</think>` (coins from the stream (seed, step, sft, 1): the prompt stream is unchanged).
+ */
+export function sftTargets(o: SftRunOptions, step: number, prompts: readonly TaskPrompt[]): number[][] {
+  const eps = o.formatNoise ?? 0;
+  if (eps <= 0) return prompts.map((p) => p.goldResponseTokens);
+  const rng = new Rng(streamSeed(o.seed, step, PURPOSE.sft, 1));
+  return prompts.map((p) => (rng.next() < eps ? p.goldResponseTokens.filter((x) => x !== THINK_END) : p.goldResponseTokens));
 }
 
 /** The SFT prompts of SFT step `step` (1-based). */
@@ -66,9 +104,9 @@ export function sftPrompts(o: SftRunOptions, step: number): TaskPrompt[] {
  * Mean gold-response cross-entropy (the SFT loss) of `prompts` under `policy`, as a differentiable
  * scalar. Exported so tests can check it against a direct computation.
  */
-export function goldCrossEntropy(policy: Policy, prompts: readonly TaskPrompt[], maxNewTokens: number): tf.Scalar {
+export function goldCrossEntropy(policy: Policy, prompts: readonly TaskPrompt[], maxNewTokens: number, targets?: readonly (readonly number[])[]): tf.Scalar {
   // One call over every prompt length (Policy.responseLogProbsBatch); gold responses padded to the longest.
-  const golds = prompts.map((p) => p.goldResponseTokens.slice(0, maxNewTokens));
+  const golds = prompts.map((p, i) => (targets ? targets[i] : p.goldResponseTokens).slice(0, maxNewTokens));
   const Rmax = Math.max(1, ...golds.map((g) => g.length));
   return tf.tidy(() => {
     const seqs = prompts.map((p, i) => [...p.promptTokens, ...golds[i], ...Array<number>(Rmax - golds[i].length).fill(PAD)]);
@@ -107,7 +145,9 @@ export function runSft(policy: Policy, o: SftRunOptions, onStep?: (step: number,
   try {
     for (let s = 1; s <= o.steps; s++) {
       const prompts = sftPrompts(o, s);
-      const { grads, value } = tf.variableGrads(() => goldCrossEntropy(policy, prompts, o.maxNewTokens), vars);
+      const targets = sftTargets(o, s, prompts);
+      opt.lr = sftLrAt(o, s);
+      const { grads, value } = tf.variableGrads(() => goldCrossEntropy(policy, prompts, o.maxNewTokens, targets), vars);
       const loss = value.dataSync()[0];
       value.dispose();
       const ordered = vars.map((v) => grads[v.name]);
@@ -117,7 +157,7 @@ export function runSft(policy: Policy, o: SftRunOptions, onStep?: (step: number,
       opt.apply(clipped);
       if (coef < 1) tf.dispose(clipped);
       tf.dispose(ordered);
-      const m: SftStepMetrics = { 'sft/loss': loss, 'sft/gold_logprob': -loss, 'sft/grad_norm': gradNorm, 'sft/lr': o.lr };
+      const m: SftStepMetrics = { 'sft/loss': loss, 'sft/gold_logprob': -loss, 'sft/grad_norm': gradNorm, 'sft/lr': opt.lr };
       out.push(m);
       onStep?.(s, m);
     }

@@ -447,12 +447,31 @@ export function responseText(responseTokens: ArrayLike<number>): string {
  * ground truth and extra_info. Never throws (an id outside the vocabulary scores 0); in [0, 1].
  */
 export function scoreResponse(task: TaskPrompt, responseTokens: ArrayLike<number>): number {
+  let response: string;
   try {
-    return computeScore({ data_source: task.data_source, response: decode(responseTokens), ground_truth: task.groundTruth, extra_info: task.extraInfo });
+    response = decode(responseTokens);
   } catch {
     return 0;
   }
+  // A group's n rollouts often decode to the same text: the reward is a pure function of its inputs, so
+  // equal inputs are scored once.
+  const key = `${task.data_source}|${JSON.stringify(task.groundTruth)}|${JSON.stringify(task.extraInfo)}|${response}`;
+  const hit = SCORE_MEMO.get(key);
+  if (hit !== undefined) return hit;
+  let score: number;
+  try {
+    score = computeScore({ data_source: task.data_source, response, ground_truth: task.groundTruth, extra_info: task.extraInfo });
+  } catch {
+    score = 0;
+  }
+  if (SCORE_MEMO.size >= SCORE_MEMO_MAX) SCORE_MEMO.clear();
+  SCORE_MEMO.set(key, score);
+  return score;
 }
+
+/** Memo of `scoreResponse` (cleared when full; a few thousand entries cover a step's rollouts). */
+const SCORE_MEMO = new Map<string, number>();
+const SCORE_MEMO_MAX = 8192;
 
 /** The text after the last `</think>` of a token sequence (the answer a judge compares). */
 function answerText(tokens: ArrayLike<number>): string {

@@ -25,15 +25,17 @@ export interface ComparePlan {
 /** Per recipe: the RL overrides and the base budget `golongrl compare` uses (recipes not listed: the recipe as is, base of 50 SFT steps). */
 export const COMPARE_PLANS: Readonly<Record<string, ComparePlan>> = {
   'sample-suite': {
-    // RL from the base: 8 responses per prompt (GoLongRL uses 16; at this engine's speed 8 × 120 steps
-    // learns more than 16 × 40 steps in the same time — measured, docs/training.md); 9 prompt groups per
-    // update from generation batches of 18; lr 1e-3 (a third of the base's SFT lr: RL fine-tunes a
-    // pre-trained model) with the recipe's 5-step warm-up and weight decay; 120 steps fit the 5-minute
-    // budget on 2 cores.
-    train: { steps: 120, n: 8, promptsPerStep: 9, genBatchPrompts: 18, lr: 1e-3, lrWarmupSteps: 5, saveFreq: 20, evalPromptsPerFamily: 16 },
-    // 600 SFT steps × 32 gold responses: the budget at which the base's held-out sampled score sits
-    // strictly between 0 and 1 on 8 of the 9 families (mean ≈ 0.23), see docs/training.md.
-    baseSft: { steps: 600, lr: 3e-3, promptsPerStep: 32 },
+    // RL from the base: 8 responses per prompt (GoLongRL uses 16; per CPU second 8 learns as much here),
+    // 18 prompt groups per update from generation batches of 36 (dynamic sampling), 120 steps; lr 3e-3
+    // with the recipe's 5-step warm-up. Weight decay keeps GoLongRL's per-step shrinkage lr·wd
+    // (2e-6 · 0.1 = 2e-7): at this lr, wd 0.1 would shrink the base's weights 1,500× faster per step than
+    // the reference does, and measurably erodes what the base knows (docs/training.md).
+    train: { steps: 120, n: 8, promptsPerStep: 18, genBatchPrompts: 36, lr: 3e-3, lrWarmupSteps: 5, weightDecay: (2e-6 * 0.1) / 3e-3, saveFreq: 40, evalPromptsPerFamily: 16 },
+    // 2000 SFT steps × 32 responses, lr 6e-3 with 50 warm-up steps and cosine decay to 6e-4, on a corpus
+    // in which half the demonstrations are plain answers without `</think>` (formatNoise 0.5: the style
+    // coin with the most variance, so that nearly every group of rollouts mixes format passes and
+    // failures — the regime where group-relative advantages act). See docs/training.md, "The base model".
+    baseSft: { steps: 2000, lr: 6e-3, promptsPerStep: 32, warmupSteps: 50, decay: 'cosine', minLrRatio: 0.1, formatNoise: 0.5 },
     seeds: [1, 2, 3, 4, 5],
   },
   tiny: {
