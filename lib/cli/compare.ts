@@ -217,6 +217,7 @@ export async function runCompare(argv: string[]): Promise<number> {
         final: Object.fromEntries(result.estimators.map((e) => [e, { sample: famObj('sample', e), greedy: famObj('greedy', e) }])),
         final_mean: s.finals,
         gain_over_base: s.gains,
+        format_gate: s.formats,
         paired_difference: s.paired,
         verdict: s.verdict,
         runs_reused: result.runs.filter((r) => r.reused).length,
@@ -231,6 +232,16 @@ export async function runCompare(argv: string[]): Promise<number> {
   const o: string[] = [];
   o.push(`golongrl compare — recipe ${train.recipe}, ${train.steps} steps × seeds ${seedNums.join(',')}, from base ${result.base.hash} (SYNTHETIC suite, tiny model; nothing tuned)`);
   o.push(textTable(st.header, st.rows));
+  const fmtLine = (e: string) => {
+    const f = (p: 'base' | 'final') => s.formats.find((x) => x.estimator === e && x.policy === p && x.mode === 'sample');
+    const b = f('base');
+    const fi = f('final');
+    return b && fi ? `${e}: format gate passed by ${(100 * b.pass.mean).toFixed(0)}% → ${(100 * fi.pass.mean).toFixed(0)}% of sampled responses; passing ones score ${b.contentScore?.toFixed(3) ?? '—'} → ${fi.contentScore?.toFixed(3) ?? '—'}` : null;
+  };
+  for (const e of result.estimators) {
+    const line = fmtLine(e);
+    if (line) o.push(line);
+  }
   o.push(s.verdict);
   o.push(`report: ${join(reportDir, files.html)} (${wall.toFixed(1)} s wall clock, ${cpuSeconds.toFixed(1)} CPU s)`);
   process.stdout.write(o.join('\n') + '\n');

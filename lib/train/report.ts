@@ -10,6 +10,6 @@
 export { COMPARE_CONFIGS, COMPARE_PLANS, comparePlan, type ComparePlan } from './compare/config.js';
 export { REPLAY_PROMPTS_PER_FAMILY, runOne, readSpec, runDirFor, type RunSpec, type RunResult, type HeldOutScore, type AdvantageRow } from './compare/run.js';
 export { runComparison, makeSpecs, type DriverOptions, type RunBackend } from './compare/driver.js';
-export { summarize, trainingCurves, verdictSentence, perSeedScores, LEARNING_MARGIN, type CompareResult, type CompareSummary, type RunRecord, type PairedSummary, type GainSummary, type FinalSummary } from './compare/aggregate.js';
+export { summarize, formatSummaries, trainingCurves, verdictSentence, perSeedScores, LEARNING_MARGIN, type FormatSummary, type CompareResult, type CompareSummary, type RunRecord, type PairedSummary, type GainSummary, type FinalSummary } from './compare/aggregate.js';
 export { writeReport, summaryTable, metricKeys, type ReportFiles } from './compare/report.js';
 export { meanCi95, tCi95, tQuantile975, toCsv } from './compare/stats.js';

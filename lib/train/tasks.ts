@@ -40,7 +40,7 @@
  * iff a hash of its tokens is odd (`isHeldOutPrompt`); `makeBatch` only returns training prompts and
  * `heldOutPrompts` only held-out ones (drawn from a separately salted seed stream).
  */
-import { computeScore } from '../rewards/index.js';
+import { computeScore, passesFormatGate } from '../rewards/index.js';
 import { rewardTypeOf, CAPABILITIES, type Capability, type RewardType } from '../rewards/capabilities.js';
 import { toRewardMode } from '../rewards/subtasks.js';
 import { Rng } from '../util/random.js';
@@ -467,6 +467,15 @@ export function scoreResponse(task: TaskPrompt, responseTokens: ArrayLike<number
   if (SCORE_MEMO.size >= SCORE_MEMO_MAX) SCORE_MEMO.clear();
   SCORE_MEMO.set(key, score);
   return score;
+}
+
+/** True when a response passes GoLongRL's format gate (exactly one `</think>`), the check every reward applies first. */
+export function passesFormat(responseTokens: ArrayLike<number>): boolean {
+  try {
+    return passesFormatGate(decode(responseTokens));
+  } catch {
+    return false;
+  }
 }
 
 /** Memo of `scoreResponse` (cleared when full; a few thousand entries cover a step's rollouts). */

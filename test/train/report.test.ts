@@ -145,7 +145,7 @@ describe('statistics and the verdict', () => {
   it('summarize: per-seed means first, "all" = mean over families, gain paired with the base', () => {
     const rows: HeldOutScore[] = [];
     const add = (policy: 'base' | 'final', estimator: string, seed: number, family: string, scores: number[]) =>
-      scores.forEach((score, i) => rows.push({ policy, estimator, seed, mode: 'sample', family, prompt: `${family}-${i}`, score }));
+      scores.forEach((score, i) => rows.push({ policy, estimator, seed, mode: 'sample', family, prompt: `${family}-${i}`, score, format: score > 0 ? 1 : 0 }));
     for (const seed of [1, 2, 3]) {
       for (const e of ['A', 'B']) add('base', e, seed, 'f', [0, 0.5]);
       add('base', 'A', seed, 'g', [0, 0]);
@@ -167,5 +167,15 @@ describe('statistics and the verdict', () => {
     // B − A on f per seed: (1 + 0.5 + 0.1 s)/2 − 0.5 = 0.25 + 0.05 s → 0.3, 0.35, 0.4
     expect(pf.mean).toBeCloseTo(0.35, 12);
     expect(pf.lo).toBeGreaterThan(0);
+    // format gate (here: a response passes iff it scored > 0): base 1 of 4 rows per seed pass, scoring 0.5
+    const fb = s.formats.find((f) => f.estimator === 'B' && f.policy === 'base' && f.mode === 'sample')!;
+    expect(fb.pass.mean).toBeCloseTo(0.25, 12);
+    expect(fb.contentScore).toBeCloseTo(0.5, 12);
+    // final A: 3 of 4 pass (0.5, 0.5, 0.2) → content 0.4; final B: 4 of 4 pass per seed except none (all > 0)
+    const fa2 = s.formats.find((f) => f.estimator === 'A' && f.policy === 'final' && f.mode === 'sample')!;
+    expect(fa2.pass.mean).toBeCloseTo(0.75, 12);
+    expect(fa2.pass.n).toBe(3);
+    expect(fa2.contentScore).toBeCloseTo(0.4, 12);
+    expect(s.formats.filter((f) => f.mode === 'greedy')).toEqual([]); // no greedy rows here
   });
 });

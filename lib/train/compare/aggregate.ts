@@ -90,12 +90,30 @@ export interface GainSummary extends Interval {
   learns: boolean;
 }
 
+/**
+ * The format gate's share of a policy's score: how many held-out responses pass GoLongRL's format gate
+ * (exactly one `</think>`; a response that fails scores 0 whatever its content) and what the passing
+ * ones score. Separates learning the answer format from learning the answers.
+ */
+export interface FormatSummary {
+  estimator: string;
+  /** 'base' (the base model on the runs' held-out prompts) or 'final'. */
+  policy: 'base' | 'final';
+  mode: string;
+  /** Share of responses that pass the gate: per seed, then mean and t-interval over seeds. */
+  pass: Interval;
+  /** Mean score of the responses that pass the gate, pooled over seeds (null when none passes). */
+  contentScore: number | null;
+}
+
 export interface CompareSummary {
   base: Record<'greedy' | 'sample', Record<string, number>>;
   perSeed: PerSeedScore[];
   finals: FinalSummary[];
   paired: PairedSummary[];
   gains: GainSummary[];
+  /** Per estimator, policy and mode: format-gate pass rate and the score of passing responses. */
+  formats: FormatSummary[];
   verdict: string;
 }
 
@@ -175,7 +193,35 @@ export function summarize(r: Pick<CompareResult, 'heldOut' | 'estimators' | 'fam
         paired.push({ mode, family, contrast: `${b} − ${a}`, ...interval(seeds.map((s) => B.get(s)! - A.get(s)!)) });
       }
   const verdict = a !== undefined && b !== undefined ? verdictSentence(paired, a, b, r.families) : 'Only one estimator: nothing to compare.';
-  return { base, perSeed, finals, paired, gains, verdict };
+  return { base, perSeed, finals, paired, gains, formats: formatSummaries(r.heldOut, r.estimators), verdict };
+}
+
+/** Format-gate pass rates and the score of passing responses (rows without a `format` field are left out). */
+export function formatSummaries(heldOut: readonly HeldOutScore[], estimators: readonly string[]): FormatSummary[] {
+  const out: FormatSummary[] = [];
+  const rows = heldOut.filter((h) => h.format === 0 || h.format === 1);
+  for (const e of estimators)
+    for (const policy of ['base', 'final'] as const)
+      for (const mode of MODES) {
+        // The base is one model: its rows are taken from the first estimator's runs, as in summarize.
+        const mine = rows.filter((h) => h.estimator === (policy === 'base' ? estimators[0] : e) && h.policy === policy && h.mode === mode);
+        if (mine.length === 0) continue;
+        const bySeed = new Map<number, { pass: number; n: number }>();
+        let passSum = 0;
+        let passN = 0;
+        for (const h of mine) {
+          const t = bySeed.get(h.seed) ?? { pass: 0, n: 0 };
+          t.pass += h.format;
+          t.n++;
+          bySeed.set(h.seed, t);
+          if (h.format === 1) {
+            passSum += h.score;
+            passN++;
+          }
+        }
+        out.push({ estimator: e, policy, mode, pass: interval([...bySeed.values()].map((t) => t.pass / t.n)), contentScore: passN > 0 ? passSum / passN : null });
+      }
+  return out;
 }
 
 /** Per (estimator, family, step): the training score over all generated rollouts, mean over seeds and its t-interval. */

@@ -44,6 +44,21 @@ function htmlTable(header: readonly string[], rows: readonly (readonly unknown[]
   return `<table>\n<thead><tr>${header.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead>\n<tbody>\n${rows.map((r) => `<tr>${r.map((c) => `<td>${cell(c)}</td>`).join('')}</tr>`).join('\n')}\n</tbody>\n</table>`;
 }
 
+/** The format gate's table: per estimator and mode, base → final pass rate and content score. */
+export function formatTable(s: CompareSummary, estimators: readonly string[]): string {
+  const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
+  const rows: string[][] = [];
+  for (const e of estimators)
+    for (const mode of ['sample', 'greedy']) {
+      const f = (p: 'base' | 'final') => s.formats.find((x) => x.estimator === e && x.policy === p && x.mode === mode);
+      const b = f('base');
+      const fi = f('final');
+      if (!b || !fi) continue;
+      rows.push([e, mode, pct(b.pass.mean), `${pct(fi.pass.mean)} [${pct(Math.max(0, fi.pass.lo))}, ${pct(Math.min(1, fi.pass.hi))}]`, b.contentScore === null ? '—' : f3(b.contentScore), fi.contentScore === null ? '—' : f3(fi.contentScore)]);
+    }
+  return rows.length === 0 ? '<p>No format-gate data (runs from an older version).</p>' : htmlTable(['estimator', 'mode', 'base pass', 'final pass [95% CI]', 'base content', 'final content'], rows);
+}
+
 /** The end-of-run table: per estimator, base → final held-out mean over families, gain with its interval. */
 export function summaryTable(r: CompareResult, s: CompareSummary = summarize(r)): { header: string[]; rows: (string | number)[][] } {
   const header = ['estimator', 'runs', 'base sample', 'final sample [95% CI]', 'gain sample [95% CI]', 'base greedy', 'final greedy [95% CI]', 'gain greedy [95% CI]', `learns (gain ≥ ${LEARNING_MARGIN})`];
@@ -82,7 +97,8 @@ export async function writeReport(r: CompareResult, dir: string): Promise<Report
 
   // ── CSV tables
   write('metrics.csv', toCsv(['estimator', 'seed', 'step', ...keys], r.runs.flatMap((run) => run.history.map((h) => [run.estimator, run.seed, h.step, ...keys.map((k) => h.metrics[k])]))));
-  write('heldout_scores.csv', toCsv(['policy', 'estimator', 'seed', 'mode', 'family', 'prompt', 'score'], r.heldOut.map((h) => [h.policy, h.estimator, h.seed, h.mode, h.family, h.prompt, h.score])));
+  write('heldout_scores.csv', toCsv(['policy', 'estimator', 'seed', 'mode', 'family', 'prompt', 'score', 'format'], r.heldOut.map((h) => [h.policy, h.estimator, h.seed, h.mode, h.family, h.prompt, h.score, h.format ?? ''])));
+  write('format_gate.csv', toCsv(['estimator', 'policy', 'mode', 'seeds', 'pass_rate', 'ci95_low', 'ci95_high', 'content_score'], s.formats.map((f) => [f.estimator, f.policy, f.mode, f.pass.n, f.pass.mean, f.pass.lo, f.pass.hi, f.contentScore ?? ''])));
   write('heldout_per_seed.csv', toCsv(['policy', 'estimator', 'seed', 'mode', 'family', 'mean'], s.perSeed.map((p) => [p.policy, p.estimator, p.seed, p.mode, p.family, p.mean])));
   write('heldout_summary.csv', toCsv(['estimator', 'mode', 'family', 'base', 'seeds', 'mean', 'ci95_low', 'ci95_high'], s.finals.map((x) => [x.estimator, x.mode, x.family, s.base[x.mode as 'sample'][x.family], x.n, x.mean, x.lo, x.hi])));
   write('paired_difference.csv', toCsv(['contrast', 'mode', 'family', 'seeds', 'mean', 'ci95_low', 'ci95_high'], s.paired.map((p) => [p.contrast, p.mode, p.family, p.n, p.mean, p.lo, p.hi])));
@@ -224,7 +240,7 @@ settings and the same base model, and only the advantage estimator differs. Resu
 <p class="verdict">${escapeHtml(s.verdict)}</p>
 <ul>
 <li>Where the runs ran: <strong>${escapeHtml(r.backend)}</strong>; tfjs backend <strong>${escapeHtml(r.tfBackend)}</strong>. ${r.seconds.toFixed(1)} s wall clock, ${r.cpuSeconds.toFixed(1)} CPU seconds${reusedRuns > 0 ? `; ${reusedRuns} of ${r.runs.length} runs reused from an earlier invocation` : ''}.</li>
-<li>Base model: <code>${escapeHtml(b.dir)}</code> (hash ${escapeHtml(b.hash)}), ${b.config.sft.steps} SFT steps × ${b.config.sft.promptsPerStep} gold responses of training prompts, lr ${b.config.sft.lr}, seed ${b.config.seed}${b.created ? `, built in ${b.buildSeconds.toFixed(1)} s` : ', reused from the cache'}.</li>
+<li>Base model: <code>${escapeHtml(b.dir)}</code> (hash ${escapeHtml(b.hash)}), ${b.config.sft.steps} SFT steps × ${b.config.sft.promptsPerStep} gold responses of training prompts, lr ${b.config.sft.lr}${b.config.sft.decay === 'cosine' ? ` (${b.config.sft.warmupSteps ?? 0} warm-up steps, cosine decay to ${(b.config.sft.minLrRatio ?? 0.1) * b.config.sft.lr})` : ''}${b.config.sft.formatNoise ? `, ${Math.round(b.config.sft.formatNoise * 100)}% of the demonstrations plain answers without <code>&lt;/think&gt;</code> (format noise)` : ''}, seed ${b.config.seed}${b.created ? `, built in ${b.buildSeconds.toFixed(1)} s` : ', reused from the cache'}.</li>
 <li>RL: recipe <code>${escapeHtml(r.recipe)}</code>, ${r.steps} steps × seeds ${r.seeds.join(', ')} × ${r.estimators.length} estimators (${r.runs.length} runs);
 ${c.promptsPerStep} prompt groups × ${c.n} responses per step (generation batches of ${c.genBatchPrompts} prompts, at most ${c.maxGenBatches}), ${c.maxNewTokens} response tokens, lr ${c.lr}.</li>
 <li>Estimators: ${r.runs.filter((x, i, a) => a.findIndex((y) => y.estimator === x.estimator) === i).map((x) => `${escapeHtml(x.estimator)}`).join(', ')} (first = A, second = B in "B − A").</li>
@@ -235,6 +251,12 @@ ${htmlTable(st.header, st.rows)}
 <p>Held-out scores are per seed first (mean over that seed's held-out prompts; "all" = mean over the ${fams.length} families), then
 mean over seeds with a 95% Student-t interval over seeds (t<sub>0.975, n−1</sub>·SE). "sample": one temperature-1 response per
 prompt from a fixed-seed stream; "greedy": argmax decoding. "gain" = final − base per seed. An estimator "learns" when its mean sampled gain is ≥ ${LEARNING_MARGIN}.</p>
+<h2>Format and content</h2>
+${formatTable(s, r.estimators)}
+<p>Every GoLongRL reward first applies a format gate: a response without exactly one <code>&lt;/think&gt;</code> scores 0, whatever
+its content. "pass" is the share of held-out responses that pass it (mean over seeds, 95% t-interval); "content" is the mean score
+of the passing responses (pooled over seeds). A gain in "pass" is the policy learning the answer format; a gain in "content" is it
+learning the answers. (<a href="format_gate.csv">format_gate.csv</a>)</p>
 <h2>Paired difference per family</h2>
 <img src="paired_difference.png" alt="paired difference per family">
 ${htmlTable(['family', 'base (sample)', ...r.estimators.map((e) => `${e} (sample)`), `${B ?? ''} − ${A} sample [95% CI]`, `${B ?? ''} − ${A} greedy [95% CI]`], pairedRows)}
@@ -259,6 +281,7 @@ run's estimator over it. Unlike training, zero-variance groups are not filtered 
 <li><a href="training_curves.csv">training_curves.csv</a> — the training score per family and step</li>
 <li><a href="metrics.csv">metrics.csv</a> — every logged metric per run and step</li>
 <li><a href="advantages.csv">advantages.csv</a> — the replayed advantages</li>
+<li><a href="format_gate.csv">format_gate.csv</a> — format-gate pass rate and the score of passing responses, per estimator, policy and mode</li>
 </ul>
 </body></html>
 `;

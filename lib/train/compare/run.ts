@@ -30,8 +30,8 @@ import { acquireRunLock, findResumeCheckpoint, LATEST_FILE, listCheckpoints, Res
 import { readMetrics } from '../logger.js';
 import type { Policy } from '../policy.js';
 import { PURPOSE, streamSeed } from '../streams.js';
-import { EOS, makeBatch, PAD, scoreResponse, type TaskPrompt } from '../tasks.js';
-import { evaluate, heldOutFor, train, type StepResult, type TrainConfig } from '../trainer.js';
+import { EOS, makeBatch, PAD, passesFormat, scoreResponse, type TaskPrompt } from '../tasks.js';
+import { heldOutFor, train, type StepResult, type TrainConfig } from '../trainer.js';
 
 /** Training prompts per family in the replayed advantage batch. */
 export const REPLAY_PROMPTS_PER_FAMILY = 8;
@@ -57,6 +57,8 @@ export interface HeldOutScore {
   family: string;
   prompt: string;
   score: number;
+  /** 1 when the response passes GoLongRL's format gate (exactly one `</think>`), else 0. */
+  format: 0 | 1;
 }
 
 export interface AdvantageRow {
@@ -140,16 +142,16 @@ export function readHistory(spec: RunSpec): StepResult[] {
   }));
 }
 
-/** Per-prompt held-out scores: greedy, and one temperature-1 sample exactly as `evaluate`'s sample mode (stream (seed, 0, eval)). */
+/** Per-prompt held-out scores: greedy, and one temperature-1 sample exactly as `evaluate`'s modes (stream (seed, 0, eval)). */
 export function heldOutScores(policy: Policy, prompts: readonly TaskPrompt[], config: TrainConfig, label: string, which: 'final' | 'base'): HeldOutScore[] {
   const out: HeldOutScore[] = [];
-  const greedy = prompts.map((p) => evaluate(policy, [p], { maxNewTokens: config.maxNewTokens, mode: 'greedy' })[p.family]);
-  prompts.forEach((p, i) => out.push({ estimator: label, seed: config.seed, policy: which, mode: 'greedy', family: p.family, prompt: p.uid, score: greedy[i] }));
+  const greedy = policy.greedy(prompts.map((p) => p.promptTokens), config.maxNewTokens, EOS, PAD);
+  prompts.forEach((p, i) => out.push({ estimator: label, seed: config.seed, policy: which, mode: 'greedy', family: p.family, prompt: p.uid, score: scoreResponse(p, greedy[i]), format: passesFormat(greedy[i]) ? 1 : 0 }));
   const res = policy.sample(
     prompts.map((p) => p.promptTokens),
     { maxNewTokens: config.maxNewTokens, temperature: 1, rng: new Rng(streamSeed(config.seed, 0, PURPOSE.eval)), eosId: EOS, padId: PAD },
   );
-  prompts.forEach((p, i) => out.push({ estimator: label, seed: config.seed, policy: which, mode: 'sample', family: p.family, prompt: p.uid, score: scoreResponse(p, res.responses[i]) }));
+  prompts.forEach((p, i) => out.push({ estimator: label, seed: config.seed, policy: which, mode: 'sample', family: p.family, prompt: p.uid, score: scoreResponse(p, res.responses[i]), format: passesFormat(res.responses[i]) ? 1 : 0 }));
   return out;
 }
 
