@@ -37,6 +37,8 @@ and CSV tables, the paired difference per family with 95% intervals and a verdic
   --seeds LIST            comma-separated seeds (default: the plan's, 1,2,3,4,5 for ${COMPARE_DEFAULTS.recipe})
   --steps N               RL steps per run (default: the plan's)
   --base-steps N          SFT steps of the base model (default: the plan's; a new budget is a new base)
+  --base-format-noise F   share of the base's demonstrations without </think>, in [0, 1) (default: the
+                          plan's, 0.5 for sample-suite; 0 = a base trained on gold responses only)
   --out DIR               run directory (default runs/compare-<timestamp>); re-running with the same
                           --out reuses finished runs and resumes interrupted ones
   --backend KIND          where the runs go: inprocess | local | slurm | ray — one Job per
@@ -92,6 +94,7 @@ export async function runCompare(argv: string[]): Promise<number> {
       seeds: { type: 'string' },
       steps: { type: 'string' },
       'base-steps': { type: 'string' },
+      'base-format-noise': { type: 'string' },
       out: { type: 'string' },
       backend: { type: 'string' },
       parallel: { type: 'string' },
@@ -136,6 +139,11 @@ export async function runCompare(argv: string[]): Promise<number> {
   if (values.steps !== undefined) train.steps = positiveInt('steps', values.steps);
   const baseSft = { ...plan.baseSft };
   if (values['base-steps'] !== undefined) baseSft.steps = positiveInt('base-steps', values['base-steps']);
+  if (values['base-format-noise'] !== undefined) {
+    const f = Number(values['base-format-noise']);
+    if (values['base-format-noise'].trim() === '' || !(f >= 0 && f < 1)) throw new UsageError(`--base-format-noise must be a number in [0, 1), got '${values['base-format-noise']}'`);
+    baseSft.formatNoise = f;
+  }
   const outDir = values.out ?? join('runs', `compare-${new Date().toISOString().replace(/[:.]/g, '-')}`);
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();

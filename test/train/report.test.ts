@@ -52,6 +52,23 @@ describe('golongrl compare (tiny recipe)', () => {
     expect(res.verdict).toMatch(/TMN-Reweight − GRPO = [+-]\d\.\d{3} \[/);
     expect(res.seconds).toBeGreaterThan(0);
     expect(res.cpu_seconds).toBeGreaterThan(0);
+    // format gate: per estimator, base and final, both modes; the rates agree with the per-prompt rows
+    expect(res.format_gate).toHaveLength(2 * 2 * 2);
+    const held = [1, 2].flatMap((s) => (JSON.parse(readFileSync(join(out, 'runs', `grpo-s${s}`, 'result.json'), 'utf8')).heldOut as HeldOutScore[]));
+    const fin = held.filter((h) => h.policy === 'final' && h.mode === 'sample');
+    expect(fin.every((h) => h.format === 0 || h.format === 1)).toBe(true);
+    expect(fin.filter((h) => h.format === 0).every((h) => h.score === 0)).toBe(true); // the gate scores 0
+    const fg = res.format_gate.find((f: { estimator: string; policy: string; mode: string }) => f.estimator === 'GRPO' && f.policy === 'final' && f.mode === 'sample');
+    expect(fg.pass.mean).toBeCloseTo(fin.filter((h) => h.format === 1).length / fin.length, 10); // equal prompts per seed
+  });
+
+  it('rejects a bad --base-format-noise with exit 2 and one line', () => {
+    for (const bad of ['1', '-0.1', 'x', '']) {
+      const b = spawnSync(process.execPath, [BIN, 'compare', '--recipe', 'tiny', `--base-format-noise=${bad}`, '--json'], { encoding: 'utf8' });
+      expect(b.status, bad).toBe(2);
+      expect(b.stderr).toMatch(/--base-format-noise must be a number in \[0, 1\)/);
+      expect(b.stderr).not.toMatch(/\n\s+at /);
+    }
   });
 
   it('is paired: both estimators of a seed start from the same base and sample the same first step', () => {
