@@ -328,6 +328,7 @@ export function logSoftmaxRow(logits: Float32Array, off: number, V: number, invT
  * bit. Saves the probabilities at probs[po + j] when `probs` is given. `s` is scratch of ≥ t + 1 values.
  */
 export function attendRow(q: Float32Array, qo: number, K: Float32Array, ko: number, V: Float32Array, vo: number, stride: number, t: number, dh: number, scale: number, s: Float64Array, out: Float32Array, oo: number, probs: Float32Array | null, po: number): void {
+  if (dh === 16) return attendRow16(q, qo, K, ko, V, vo, stride, t, scale, s, out, oo, probs, po);
   let mx = -Infinity;
   const d4 = dh & ~3;
   for (let j = 0, kj = ko; j <= t; j++, kj += stride) {
@@ -352,4 +353,64 @@ export function attendRow(q: Float32Array, qo: number, K: Float32Array, ko: numb
     if (probs) probs[po + j] = p;
     for (let d = 0; d < dh; d++) out[oo + d] += p * V[vj + d];
   }
+}
+
+/**
+ * `attendRow` for head dimension 16 (the recipes' d_model 32 / 2 heads): q and the output row held in
+ * 16 locals, one fused dot product per key (summed q₀k₀ + q₁k₁ + … left to right in float64), the output
+ * accumulated in registers and stored once. The same arithmetic for every caller (forward, KV-cache
+ * decoding), so cached and uncached decoding still agree bit for bit.
+ */
+function attendRow16(q: Float32Array, qo: number, K: Float32Array, ko: number, V: Float32Array, vo: number, stride: number, t: number, scale: number, s: Float64Array, out: Float32Array, oo: number, probs: Float32Array | null, po: number): void {
+  const q0 = q[qo + 0]; const q1 = q[qo + 1]; const q2 = q[qo + 2]; const q3 = q[qo + 3]; const q4 = q[qo + 4]; const q5 = q[qo + 5]; const q6 = q[qo + 6]; const q7 = q[qo + 7]; const q8 = q[qo + 8]; const q9 = q[qo + 9]; const q10 = q[qo + 10]; const q11 = q[qo + 11]; const q12 = q[qo + 12]; const q13 = q[qo + 13]; const q14 = q[qo + 14]; const q15 = q[qo + 15];
+  let mx = -Infinity;
+  for (let j = 0, kj = ko; j <= t; j++, kj += stride) {
+    const z = (q0 * K[kj + 0] + q1 * K[kj + 1] + q2 * K[kj + 2] + q3 * K[kj + 3] + q4 * K[kj + 4] + q5 * K[kj + 5] + q6 * K[kj + 6] + q7 * K[kj + 7] + q8 * K[kj + 8] + q9 * K[kj + 9] + q10 * K[kj + 10] + q11 * K[kj + 11] + q12 * K[kj + 12] + q13 * K[kj + 13] + q14 * K[kj + 14] + q15 * K[kj + 15]) * scale;
+    s[j] = z;
+    if (z > mx) mx = z;
+  }
+  let sum = 0;
+  for (let j = 0; j <= t; j++) {
+    const e = Math.exp(s[j] - mx);
+    s[j] = e;
+    sum += e;
+  }
+  const inv = 1 / sum;
+  let o0 = 0, o1 = 0, o2 = 0, o3 = 0, o4 = 0, o5 = 0, o6 = 0, o7 = 0, o8 = 0, o9 = 0, o10 = 0, o11 = 0, o12 = 0, o13 = 0, o14 = 0, o15 = 0;
+  for (let j = 0, vj = vo; j <= t; j++, vj += stride) {
+    const p = s[j] * inv;
+    if (probs) probs[po + j] = p;
+    o0 += p * V[vj + 0];
+    o1 += p * V[vj + 1];
+    o2 += p * V[vj + 2];
+    o3 += p * V[vj + 3];
+    o4 += p * V[vj + 4];
+    o5 += p * V[vj + 5];
+    o6 += p * V[vj + 6];
+    o7 += p * V[vj + 7];
+    o8 += p * V[vj + 8];
+    o9 += p * V[vj + 9];
+    o10 += p * V[vj + 10];
+    o11 += p * V[vj + 11];
+    o12 += p * V[vj + 12];
+    o13 += p * V[vj + 13];
+    o14 += p * V[vj + 14];
+    o15 += p * V[vj + 15];
+  }
+  out[oo + 0] = o0;
+  out[oo + 1] = o1;
+  out[oo + 2] = o2;
+  out[oo + 3] = o3;
+  out[oo + 4] = o4;
+  out[oo + 5] = o5;
+  out[oo + 6] = o6;
+  out[oo + 7] = o7;
+  out[oo + 8] = o8;
+  out[oo + 9] = o9;
+  out[oo + 10] = o10;
+  out[oo + 11] = o11;
+  out[oo + 12] = o12;
+  out[oo + 13] = o13;
+  out[oo + 14] = o14;
+  out[oo + 15] = o15;
 }
