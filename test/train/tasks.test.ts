@@ -155,6 +155,27 @@ describe('task families', () => {
         expect(rndThink).toBeLessThan(gold);
       });
 
+      it('scoreResponse (memoised) equals computeScore on repeated and distinct inputs, across the memo being cleared', () => {
+        const rng = new Rng(11);
+        for (let round = 0; round < 3; round++)
+          for (const t of tasks)
+            for (const resp of [t.goldResponseTokens, randomResponse(rng, true), t.goldResponseTokens.slice(0, 3)]) {
+              const direct = computeScore({ data_source: t.data_source, response: decode(resp), ground_truth: t.groundTruth, extra_info: t.extraInfo });
+              expect(scoreResponse(t, resp)).toBe(direct);
+              expect(scoreResponse(t, resp)).toBe(direct);
+              // same text, another ground truth: not served from the memo
+              const other = { ...t, groundTruth: { ...t.groundTruth, golden_label: 'nothing-like-it' } };
+              expect(scoreResponse(other, resp)).toBe(computeScore({ data_source: t.data_source, response: decode(resp), ground_truth: other.groundTruth, extra_info: t.extraInfo }));
+            }
+        // more distinct inputs than the memo holds (8,192): still exact
+        const t0 = tasks[0];
+        for (let i = 0; i < 9000; i++) {
+          const gt = { ...t0.groundTruth, golden_label: `v${i % 9}`, doc_ids: [`k${i}`] };
+          const resp = t0.goldResponseTokens;
+          expect(scoreResponse({ ...t0, groundTruth: gt }, resp)).toBe(computeScore({ data_source: t0.data_source, response: decode(resp), ground_truth: gt, extra_info: t0.extraInfo }));
+        }
+      });
+
       it('no </think>, or two of them, scores 0', () => {
         for (const t of tasks) {
           expect(scoreResponse(t, t.goldResponseTokens.slice(1))).toBe(0);
