@@ -14,6 +14,7 @@ import { describe, expect, it } from 'vitest';
 import { LATEST_FILE, listCheckpoints } from '../../lib/train/checkpoint.js';
 import { readMetrics } from '../../lib/train/logger.js';
 import { summarize, tCi95, verdictSentence, type HeldOutScore, type PairedSummary } from '../../lib/train/report.js';
+import { taskScale } from '../../lib/train/compare/report.js';
 
 const BIN = fileURLToPath(new URL('../../bin/golongrl.mjs', import.meta.url));
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
@@ -157,6 +158,14 @@ describe('statistics and the verdict', () => {
     );
     expect(verdictSentence([paired(-0.05, -0.09, -0.01)], 'A', 'B', [])).toMatch(/^B scores lower than A/);
     expect(verdictSentence([paired(0.01, -0.02, 0.04)], 'A', 'B', [])).toMatch(/^No difference between B and A is detectable at this budget: .* includes 0/);
+  });
+
+  it('taskScale is TMN-GRPO\'s task-level scale: √(mean over groups of the Bessel variance), n = 1 → 1', () => {
+    const r = (estimator: string, seed: number, uid: string, score: number) => ({ estimator, seed, uid, score });
+    // groups [0, 1] (var 0.5) and [1, 1] (var 0): √0.25
+    expect(taskScale([r('A', 1, 'u', 0), r('A', 1, 'u', 1), r('A', 1, 'v', 1), r('A', 1, 'v', 1)])).toBeCloseTo(0.5, 12);
+    // the same uid in another run is another group; a single row counts as variance 1
+    expect(taskScale([r('A', 1, 'u', 0), r('A', 1, 'u', 1), r('B', 1, 'u', 0.25)])).toBeCloseTo(Math.sqrt((0.5 + 1) / 2), 12);
   });
 
   it('summarize: per-seed means first, "all" = mean over families, gain paired with the base', () => {

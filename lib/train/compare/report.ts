@@ -44,6 +44,30 @@ function htmlTable(header: readonly string[], rows: readonly (readonly unknown[]
   return `<table>\n<thead><tr>${header.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead>\n<tbody>\n${rows.map((r) => `<tr>${r.map((c) => `<td>${cell(c)}</td>`).join('')}</tr>`).join('\n')}\n</tbody>\n</table>`;
 }
 
+/**
+ * The task-level scale TMN-GRPO divides by (tmn_grpo.ts): √(mean over prompt groups of each group's
+ * Bessel-corrected score variance), over every replayed group of the family (all runs shown).
+ */
+export function taskScale(rows: readonly { estimator: string; seed: number; uid: string; score: number }[]): number {
+  const groups = new Map<string, number[]>();
+  for (const r of rows) {
+    const k = `${r.estimator}\u0000${r.seed}\u0000${r.uid}`;
+    const g = groups.get(k);
+    if (g) g.push(r.score);
+    else groups.set(k, [r.score]);
+  }
+  let acc = 0;
+  for (const xs of groups.values()) {
+    if (xs.length < 2) {
+      acc += 1; // n == 1 → var := 1, as the estimator does
+      continue;
+    }
+    const m = xs.reduce((a, x) => a + x, 0) / xs.length;
+    acc += xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1);
+  }
+  return groups.size > 0 ? Math.sqrt(acc / groups.size) : NaN;
+}
+
 /** The format gate's table: per estimator and mode, base → final pass rate and content score. */
 export function formatTable(s: CompareSummary, estimators: readonly string[]): string {
   const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
@@ -205,14 +229,14 @@ export async function writeReport(r: CompareResult, dir: string): Promise<Report
           columns: r.estimators.length,
           thresholds: 16,
           facetOrder: r.estimators,
-          title: `${rows[0].task} (${rows[0].reward_mode})`,
+          title: `${rows[0].task} (${rows[0].reward_mode}) · task scale σ ${taskScale(rows).toFixed(3)}`,
           width: 420,
           panelHeight: 110,
         }),
       );
     const fig = plot.gridOfFigures(panels, 3, {
       title: 'Advantages per family on one replayed batch, estimators side by side',
-      subtitle: `final policy of every run (all ${r.seeds.length} seeds), ${REPLAY_PROMPTS_PER_FAMILY} training prompts per family × ${r.config.n} samples; each family on its own x scale`,
+      subtitle: `final policy of every run (all ${r.seeds.length} seeds), ${REPLAY_PROMPTS_PER_FAMILY} training prompts per family × ${r.config.n} samples; each family on its own x scale; σ = the family's task-level scale as TMN computes it, √(mean over prompt groups of the score variance), over all runs' batches`,
     });
     plot.savePng(fig, join(dir, 'advantages_per_task.png'));
     pngs.push('advantages_per_task.png');
