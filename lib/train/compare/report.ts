@@ -229,14 +229,14 @@ export async function writeReport(r: CompareResult, dir: string): Promise<Report
           columns: r.estimators.length,
           thresholds: 16,
           facetOrder: r.estimators,
-          title: `${rows[0].task} (${rows[0].reward_mode}) · task scale σ ${taskScale(rows).toFixed(3)}`,
+          title: `${rows[0].task} · σ ${taskScale(rows).toFixed(3)}`,
           width: 420,
           panelHeight: 110,
         }),
       );
     const fig = plot.gridOfFigures(panels, 3, {
       title: 'Advantages per family on one replayed batch, estimators side by side',
-      subtitle: `final policy of every run (all ${r.seeds.length} seeds), ${REPLAY_PROMPTS_PER_FAMILY} training prompts per family × ${r.config.n} samples; each family on its own x scale; σ = the family's task-level scale as TMN computes it, √(mean over prompt groups of the score variance), over all runs' batches`,
+      subtitle: `final policies (${r.seeds.length} seeds), ${REPLAY_PROMPTS_PER_FAMILY} training prompts per family × ${r.config.n} samples; own x scale per family; σ = task-level scale as TMN computes it`,
     });
     plot.savePng(fig, join(dir, 'advantages_per_task.png'));
     pngs.push('advantages_per_task.png');
