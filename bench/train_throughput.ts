@@ -31,7 +31,8 @@
  * Timings are medians of repetitions (at least 3, at least MIN_S seconds) taken on a shared machine:
  * compare ratios measured in the same command, not absolute numbers across runs.
  *
- * Run standalone: `node --import tsx bench/train_throughput.ts [--steps N] [--quick]`.
+ * Run standalone: `node --import tsx bench/train_throughput.ts [--steps N] [--quick] [--end-to-end]`
+ * (`--end-to-end`: part B only, no torch needed).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -392,14 +393,14 @@ function runTrainer(engine: EngineName, steps: number, seed: number): EndToEnd {
 const pct = (x: number | null) => (x === null ? '–' : `${(100 * x).toFixed(1)}%`);
 const num = (x: number | null, d = 0) => (x === null ? '–' : x.toFixed(d));
 
-export async function benchTrainThroughput(opts: { steps?: number; seed?: number; minS?: number; quick?: boolean } = {}): Promise<TrainThroughputResult> {
+export async function benchTrainThroughput(opts: { steps?: number; seed?: number; minS?: number; quick?: boolean; endToEndOnly?: boolean } = {}): Promise<TrainThroughputResult> {
   const steps = opts.steps ?? 6;
   const seed = opts.seed ?? 1;
   const minS = opts.minS ?? 2;
   await selectBackend('wasm');
   const workloads: WorkloadResult[] = [];
-  workloads.push(await benchWorkload(workloadFromRecipe(getRecipe('sample-suite')), { minS, tfjs: true, seed, torchMinS: minS, torchMaxReps: 20, torchWarm: 2 }));
-  if (!opts.quick) workloads.push(await benchWorkload(LARGER, { minS, tfjs: false, seed, torchMinS: 0, torchMaxReps: 3, torchWarm: 1 }));
+  if (!opts.endToEndOnly) workloads.push(await benchWorkload(workloadFromRecipe(getRecipe('sample-suite')), { minS, tfjs: true, seed, torchMinS: minS, torchMaxReps: 20, torchWarm: 2 }));
+  if (!opts.quick && !opts.endToEndOnly) workloads.push(await benchWorkload(LARGER, { minS, tfjs: false, seed, torchMinS: 0, torchMaxReps: 3, torchWarm: 1 }));
   process.stderr.write('  end to end: the sample-suite trainer with the tfjs engine (baseline) and the js engine …\n');
   const endToEnd = [runTrainer('tfjs', steps, seed), runTrainer('js', steps, seed)];
   const speedup = endToEnd[0].cpu_s_per_step / endToEnd[1].cpu_s_per_step;
@@ -433,6 +434,6 @@ export async function benchTrainThroughput(opts: { steps?: number; seed?: number
 
 if (process.argv[1] && resolve(process.argv[1]) === resolve('bench/train_throughput.ts')) {
   const i = process.argv.indexOf('--steps');
-  const r = await benchTrainThroughput({ steps: i > 0 ? Number(process.argv[i + 1]) : undefined, quick: process.argv.includes('--quick') });
+  const r = await benchTrainThroughput({ steps: i > 0 ? Number(process.argv[i + 1]) : undefined, quick: process.argv.includes('--quick'), endToEndOnly: process.argv.includes('--end-to-end') });
   process.stdout.write(`${r.name}\n    ${r.details}\n`);
 }

@@ -54,6 +54,56 @@ export class Adam {
       });
     });
   }
+  /**
+   * The same step as `apply`, over Float32Arrays (no tfjs ops): the direct update of the js engine
+   * (trainer.ts). `grads[i]` is variable i's gradient (already clipped). Every operation is rounded to
+   * float32 in the order `apply`'s tfjs ops run (scalars as float32 constants), so the result equals
+   * `apply`'s on the same inputs. The moments stay in `m`/`v` (tf.Variables), so checkpoints and
+   * resume are shared with `apply`.
+   */
+  applyArrays(grads: readonly Float32Array[]): void {
+    if (grads.length !== this.vars.length) throw new RangeError(`applyArrays: ${grads.length} gradients for ${this.vars.length} variables`);
+    this.iteration++;
+    const t = this.iteration;
+    const f = Math.fround;
+    const b1 = f(this.beta1);
+    const b2 = f(this.beta2);
+    const c1 = f(1 - this.beta1);
+    const c2 = f(1 - this.beta2);
+    const bc1 = f(1 - Math.pow(this.beta1, t));
+    const bc2 = f(1 - Math.pow(this.beta2, t));
+    const eps = f(this.epsilon);
+    const lr = f(this.lr);
+    const lrWd = f(this.lr * this.weightDecay);
+    this.vars.forEach((w, i) => {
+      const g = grads[i];
+      const n = w.size;
+      if (g.length !== n) throw new RangeError(`applyArrays: gradient ${i} has ${g.length} values, variable ${w.name} ${n}`);
+      const m = this.m[i].dataSync() as Float32Array;
+      const v = this.v[i].dataSync() as Float32Array;
+      const x = w.dataSync() as Float32Array;
+      const mo = new Float32Array(n);
+      const vo = new Float32Array(n);
+      const xo = new Float32Array(n);
+      const decay = this.weightDecay > 0 && this.decay[i];
+      for (let k = 0; k < n; k++) {
+        const gk = g[k];
+        const mk = f(f(m[k] * b1) + f(gk * c1));
+        const vk = f(f(v[k] * b2) + f(f(gk * gk) * c2));
+        mo[k] = mk;
+        vo[k] = vk;
+        const upd = f(f(mk / bc1) / f(f(Math.sqrt(f(vk / bc2))) + eps));
+        let nw = f(x[k] - f(upd * lr));
+        if (decay) nw = f(nw - f(x[k] * lrWd));
+        xo[k] = nw;
+      }
+      tf.tidy(() => {
+        this.m[i].assign(tf.tensor(mo, this.m[i].shape, 'float32'));
+        this.v[i].assign(tf.tensor(vo, this.v[i].shape, 'float32'));
+        w.assign(tf.tensor(xo, w.shape, 'float32'));
+      });
+    });
+  }
   getState(): AdamState {
     return {
       iteration: this.iteration,

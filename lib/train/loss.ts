@@ -141,3 +141,86 @@ export function computePolicyLoss(inputs: PolicyLossInputs, config: Partial<Poli
   });
   return { loss, metrics: metrics as PolicyLossMetrics };
 }
+
+export interface PolicyLossGradResult {
+  /** The aggregated loss (as `computePolicyLoss`'s `loss`). */
+  loss: number;
+  metrics: PolicyLossMetrics;
+  /** dLoss/dlogProbs, [B·R] row-major (0 where the loss does not depend on a log-prob). */
+  dLogProbs: Float32Array;
+}
+
+/**
+ * `computePolicyLoss` in plain JS over row-major [B, R] arrays (float64 arithmetic), with its gradient
+ * with respect to the current log-probs written out — the same piecewise derivative tfjs's tape takes
+ * (clipByValue passes the gradient where min ≤ x ≤ max; maximum(a, b) to a where a ≥ b, else to b;
+ * minimum(a, b) to a where a ≤ b, else to b; where() to the selected branch):
+ *
+ *   ∂L/∂logπ = w · s · (−A) · r · 1[−20 ≤ logπ − logπ_old ≤ 20] · (L1 ≥ L2 ? 1 : 1[1−clipLow ≤ r ≤ 1+clipHigh])
+ *
+ * with s = (A < 0 ? 1[L3 > Lc] : 1) and w the aggregation weight of the token (token-mean: m/(Σm + 1e-8);
+ * seq-mean-token-mean: m/max(Σ_t m, 1) / (#sequences with tokens + 1e-8)). `advantages` is per token
+ * [B·R] (the trainer's layout) and `rolloutIsWeights` is not supported here. The js engine's direct
+ * update (trainer.ts) uses it in place of tf.variableGrads over `computePolicyLoss`.
+ */
+export function policyLossGrad(logProbs: ArrayLike<number>, oldLogProbs: ArrayLike<number>, advantages: ArrayLike<number>, responseMask: ArrayLike<number>, B: number, R: number, config: Partial<PolicyLossConfig> = {}): PolicyLossGradResult {
+  const cfg: PolicyLossConfig = { ...GOLONGRL_LOSS_CONFIG, ...config };
+  if (!(cfg.clipLow >= 0 && cfg.clipLow < 1)) throw new Error(`clipLow must be in [0, 1), got ${cfg.clipLow}`);
+  if (!(cfg.clipHigh >= 0)) throw new Error(`clipHigh must be ≥ 0, got ${cfg.clipHigh}`);
+  if (!(cfg.clipRatioC > 1)) throw new Error(`clipRatioC must be > 1, got ${cfg.clipRatioC}`);
+  if (cfg.aggMode !== 'token-mean' && cfg.aggMode !== 'seq-mean-token-mean')
+    throw new Error(`unknown aggMode '${String(cfg.aggMode)}' (known: token-mean, seq-mean-token-mean)`);
+  const n = B * R;
+  for (const [name, a] of [['logProbs', logProbs], ['oldLogProbs', oldLogProbs], ['advantages', advantages], ['responseMask', responseMask]] as const)
+    if (a.length !== n) throw new Error(`${name} must hold B·R = ${n} values, got ${a.length}`);
+  const lo = Math.fround(1 - cfg.clipLow);
+  const hi = Math.fround(1 + cfg.clipHigh);
+  const dLogProbs = new Float32Array(n);
+  let maskSum = 0;
+  for (let i = 0; i < n; i++) maskSum += responseMask[i];
+  // Aggregation weight of each token.
+  const wTok = new Float64Array(n);
+  if (cfg.aggMode === 'token-mean') {
+    for (let i = 0; i < n; i++) wTok[i] = responseMask[i] / (maskSum + MASKED_MEAN_EPS);
+  } else {
+    let seqs = 0;
+    for (let b = 0; b < B; b++) {
+      let t = 0;
+      for (let i = 0; i < R; i++) t += responseMask[b * R + i];
+      if (t > 0) seqs++;
+    }
+    for (let b = 0; b < B; b++) {
+      let t = 0;
+      for (let i = 0; i < R; i++) t += responseMask[b * R + i];
+      if (t > 0) for (let i = 0; i < R; i++) wTok[b * R + i] = responseMask[b * R + i] / Math.max(t, 1) / (seqs + MASKED_MEAN_EPS);
+    }
+  }
+  let loss = 0;
+  let clip = 0;
+  let kl = 0;
+  let lower = 0;
+  for (let i = 0; i < n; i++) {
+    const A = advantages[i];
+    const m = responseMask[i];
+    const x = logProbs[i] - oldLogProbs[i];
+    const d = x < -20 ? -20 : x > 20 ? 20 : x;
+    const r = Math.exp(d);
+    const l1 = -A * r;
+    const rc = r < lo ? lo : r > hi ? hi : r;
+    const l2 = -A * rc;
+    const lc = l1 >= l2 ? l1 : l2;
+    const l3 = -A * cfg.clipRatioC;
+    const neg = A < 0;
+    const pg = neg ? (l3 <= lc ? l3 : lc) : lc;
+    loss += pg * wTok[i];
+    clip += (l2 > l1 ? 1 : 0) * m;
+    kl += -d * m;
+    lower += (lc > l3 && neg ? 1 : 0) * m;
+    const toLc = neg ? (l3 > lc ? 1 : 0) : 1;
+    if (toLc === 0 || wTok[i] === 0 || !(x >= -20 && x <= 20)) continue;
+    const dr = l1 >= l2 ? -A : r >= lo && r <= hi ? -A : 0;
+    dLogProbs[i] = wTok[i] * dr * r;
+  }
+  const den = maskSum + MASKED_MEAN_EPS;
+  return { loss, metrics: { 'actor/pg_loss': loss, 'actor/pg_clipfrac': clip / den, 'actor/ppo_kl': kl / den, 'actor/pg_clipfrac_lower': lower / den }, dLogProbs };
+}

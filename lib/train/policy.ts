@@ -420,36 +420,8 @@ export class Policy {
     }
     if (this.disposed) throw new Error('Policy has been disposed');
     if (this.js) {
-      const js = this.js;
-      const rows: ArrayLike<number>[] = [];
-      const first: number[] = [];
-      const count: number[] = [];
-      const targets: number[] = [];
-      for (let b = 0; b < B; b++) {
-        const P = promptLens[b];
-        const c = counts[b];
-        const seq = sequences[b];
-        rows.push(Array.prototype.slice.call(seq, 0, P - 1 + Math.max(c, 1)) as number[]);
-        first.push(P - 1);
-        count.push(c);
-        for (let i = 0; i < c; i++) targets.push(seq[P + i]);
-      }
-      const score = this.jsScore(rows, first, count);
-      return this.jsOp<tf.Tensor2D>((w, save) => {
-        const s = score(w, save);
-        const lp = js.targetLogProbs(s.logits, targets, temperature);
-        const value = new Float32Array(B * R);
-        for (let b = 0, k = 0; b < B; b++) for (let i = 0; i < counts[b]; i++) value[b * R + i] = lp[k++];
-        return {
-          value,
-          shape: [B, R],
-          back: (dy) => {
-            const d = new Float32Array(targets.length);
-            for (let b = 0, k = 0; b < B; b++) for (let i = 0; i < counts[b]; i++) d[k++] = dy[b * R + i];
-            return js.backward(s, js.targetLogProbsGrad(s.logits, targets, temperature, d));
-          },
-        };
-      });
+      const run = this.jsResponseLogProbs(sequences, promptLens, temperature, counts, R);
+      return this.jsOp<tf.Tensor2D>((w, save) => ({ ...run(w, save), shape: [B, R] }));
     }
     const Lmax = Math.max(...sequences.map((q) => q.length));
     const T = Lmax - 1;
@@ -468,6 +440,66 @@ export class Policy {
       const lp = this.logProbs(tf.tensor2d(inp, [B, T], 'int32'), tf.tensor2d(tgt, [B, T], 'int32'), temperature);
       return tf.reshape(tf.matMul(tf.reshape(lp, [B, 1, T]), tf.tensor3d(sel, [B, T, R])), [B, R]) as tf.Tensor2D;
     });
+  }
+
+  /** js engine: `responseLogProbsBatch`'s computation on packed weights, with its backward (dL/d[B, R] → weight gradients). */
+  private jsResponseLogProbs(sequences: readonly ArrayLike<number>[], promptLens: readonly number[], temperature: number, counts: readonly number[], R: number) {
+    const js = this.js as JsEngine;
+    const B = sequences.length;
+    const rows: ArrayLike<number>[] = [];
+    const first: number[] = [];
+    const count: number[] = [];
+    const targets: number[] = [];
+    for (let b = 0; b < B; b++) {
+      const P = promptLens[b];
+      const c = counts[b];
+      const seq = sequences[b];
+      rows.push(Array.prototype.slice.call(seq, 0, P - 1 + Math.max(c, 1)) as number[]);
+      first.push(P - 1);
+      count.push(c);
+      for (let i = 0; i < c; i++) targets.push(seq[P + i]);
+    }
+    const score = this.jsScore(rows, first, count);
+    return (w: PackedWeights, save: boolean) => {
+      const s = score(w, save);
+      const lp = js.targetLogProbs(s.logits, targets, temperature);
+      const value = new Float32Array(B * R);
+      for (let b = 0, k = 0; b < B; b++) for (let i = 0; i < counts[b]; i++) value[b * R + i] = lp[k++];
+      return {
+        value,
+        back: (dy: ArrayLike<number>) => {
+          const d = new Float32Array(targets.length);
+          for (let b = 0, k = 0; b < B; b++) for (let i = 0; i < counts[b]; i++) d[k++] = dy[b * R + i];
+          return js.backward(s, js.targetLogProbsGrad(s.logits, targets, temperature, d));
+        },
+      };
+    };
+  }
+
+  /**
+   * The js engine's direct (tape-free) form of `responseLogProbsBatch` for one update: the log-probs
+   * [B·R] row-major (0 past `responseLens[b]`), and `backward(dL/dlogProbs)` → the gradient of every
+   * trainable variable as a Float32Array, in `trainableVariables` order. The same computation as the
+   * custom-gradient op (no tfjs tape, no tensors); js engine only.
+   */
+  responseLogProbsDirect(sequences: readonly ArrayLike<number>[], promptLens: readonly number[], temperature: number, responseLens: readonly number[]): { logProbs: Float32Array; backward: (dLogProbs: ArrayLike<number>) => Float32Array[] } {
+    if (!this.js) throw new Error('responseLogProbsDirect needs the js engine');
+    if (this.disposed) throw new Error('Policy has been disposed');
+    const B = sequences.length;
+    if (B < 1 || promptLens.length !== B || responseLens.length !== B) throw new Error(`responseLogProbsDirect: ${B} sequences need as many prompt and response lengths`);
+    if (!(temperature > 0)) throw new Error(`temperature must be > 0, got ${temperature}`);
+    const R = sequences[0].length - promptLens[0];
+    for (let b = 0; b < B; b++) {
+      const P = promptLens[b];
+      if (!Number.isInteger(P) || P < 1 || sequences[b].length - P !== R || R < 1)
+        throw new Error(`responseLogProbsDirect: row ${b} (length ${sequences[b].length}, prompt ${P}) must hold a prompt of ≥ 1 token and R = ${R} ≥ 1 response tokens`);
+      if (sequences[b].length > this.config.maxLen + 1) throw new Error(`responseLogProbsDirect: row ${b} longer than maxLen + 1 (${this.config.maxLen + 1})`);
+      const c = responseLens[b];
+      if (!Number.isInteger(c) || c < 0 || c > R) throw new Error(`responseLogProbsDirect: responseLens[${b}] = ${c} outside [0, ${R}]`);
+    }
+    const out = this.jsResponseLogProbs(sequences, promptLens, temperature, responseLens, R)(this.packed(), true);
+    const names = this.variableNames;
+    return { logProbs: out.value, backward: (dy) => { const g = out.back(dy); return names.map((n) => g[n]); } };
   }
 
   /**

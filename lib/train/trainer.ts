@@ -52,7 +52,7 @@ import { acquireRunLock, findResumeCheckpoint, isCompleteCheckpoint, loadCheckpo
 import { maxCurriculumLen, phaseAt, validateCurriculum, type CurriculumConfig } from './curriculum.js';
 import { distillKl, type DistillConfig } from './distill.js';
 import { JsonlMetricsLogger } from './logger.js';
-import { computePolicyLoss, type LossAggMode } from './loss.js';
+import { computePolicyLoss, policyLossGrad, type LossAggMode } from './loss.js';
 import { shortProbability, validateMixture, type MixtureConfig } from './mixture.js';
 import { getDefaultEngine, Policy } from './policy.js';
 import { contextLenOf, RetrospectiveBuffer, SamplerLog, validateRetrospective, type RetrospectiveConfig, type SamplerEvent } from './retrospective.js';
@@ -429,6 +429,7 @@ function update(policy: Policy, opt: Adam, rows: readonly Rollout[], advantages:
   // Without a teacher: ONE forward/backward over the whole batch, rows of every prompt length together
   // (Policy.responseLogProbsBatch; padding after eos is not computed).
   const oneCall = !(teacher && config.distill);
+  if (oneCall && policy.engine === 'js') return updateDirect(policy, opt, rows, advantages, config, tokensOf);
   const { grads, value } = tf.variableGrads(() => {
     if (oneCall) {
       const B = rows.length;
@@ -475,6 +476,37 @@ function update(policy: Policy, opt: Adam, rows: readonly Rollout[], advantages:
   const out: UpdateMetrics = { ...acc, 'actor/grad_norm': gradNorm };
   if (teacher && config.distill) Object.assign(out, { 'distill/kl': kl, 'distill/kl_loss': beta * kl, 'distill/beta': beta });
   return out;
+}
+
+/**
+ * `update` without a teacher on the js engine, tape-free: the same log-probs (`responseLogProbsDirect`),
+ * the same clipped loss and its gradient w.r.t. the log-probs in plain JS (`policyLossGrad`), the
+ * engine's backward, the global-norm clip and `Adam.applyArrays` (the same Adam(W) step over
+ * Float32Arrays). Equal to the tfjs path within float rounding (test/train/direct_update.test.ts).
+ */
+function updateDirect(policy: Policy, opt: Adam, rows: readonly Rollout[], advantages: Float64Array, config: TrainConfig, tokensOf: (i: number) => number): UpdateMetrics {
+  const B = rows.length;
+  const R = config.maxNewTokens;
+  const fwd = policy.responseLogProbsDirect(rows.map((r) => r.sequence), rows.map((r) => r.prompt.promptTokens.length), 1, rows.map((_, i) => tokensOf(i)));
+  const old = new Float32Array(B * R);
+  const mask = new Float32Array(B * R);
+  const adv = new Float32Array(B * R);
+  rows.forEach((r, b) => {
+    for (let t = 0; t < R; t++) {
+      old[b * R + t] = r.oldLogProbs[t];
+      mask[b * R + t] = r.mask[t];
+      adv[b * R + t] = r.mask[t] * advantages[b];
+    }
+  });
+  const { metrics, dLogProbs } = policyLossGrad(fwd.logProbs, old, adv, mask, B, R, { aggMode: config.lossAggMode });
+  const grads = fwd.backward(dLogProbs);
+  let sq = 0;
+  for (const g of grads) for (let k = 0; k < g.length; k++) sq += g[k] * g[k];
+  const gradNorm = Math.sqrt(sq);
+  const coef = gradNorm > config.gradClip ? Math.fround(config.gradClip / (gradNorm + 1e-6)) : 1;
+  if (coef < 1) for (const g of grads) for (let k = 0; k < g.length; k++) g[k] = g[k] * coef;
+  opt.applyArrays(grads);
+  return { ...metrics, 'actor/grad_norm': gradNorm };
 }
 
 // ───────────────────────────── evaluation ─────────────────────────────
