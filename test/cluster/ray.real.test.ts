@@ -7,13 +7,15 @@
  * - a long job stopped through the API: Ray's own state STOPPED (→ CANCELLED);
  * - credentials: 49 common secret names set in the SUBMITTING process reach neither job (their values are
  *   absent from the job's environment dump and logs); the declared secret does arrive;
- * - the sbatch/SkyPilot node count (`ray_alive_nodes`) against this live head.
+ * - the sbatch/SkyPilot node count (`ray_alive_nodes`) against this live head;
+ * - `golongrl compare --backend ray` (tiny budget): one Ray job per (estimator, seed), SUCCEEDED in Ray's own
+ *   job list, and the same numbers as an in-process compare.
  * Stopping: not `ray stop --force` (it kills every Ray process of this user on the machine, other
  * sessions' included) but this head's own process tree, by pid: SIGINT to `ray start --block` (Ray's
  * graceful shutdown), then SIGTERM/SIGKILL to whatever of its tree is left.
  * If .venv/bin/ray is missing the test FAILS with the command that installs it (it never skips).
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -218,4 +220,33 @@ describe('ray backend on a REAL Ray 2.60 head (loopback)', () => {
     })();
     expect(n.trim(), status).toBe('1');
   }, 70_000);
+
+  it('golongrl compare --backend ray: one Ray job per (estimator, seed), the same numbers as in process', async () => {
+    const cmp = (out: string, extra: string[]) =>
+      spawnSync(process.execPath, [join(REPO, 'bin', 'golongrl.mjs'), 'compare', '--recipe', 'tiny', '--seeds', '1', '--steps', '2', '--tf-backend', 'cpu', '--out', out, '--base-root', join(work, 'cmp-base'), '--json', ...extra], {
+        encoding: 'utf8',
+        cwd: REPO,
+        maxBuffer: 1 << 26,
+      });
+    const ray = cmp(join(work, 'cmp-ray'), ['--backend', 'ray', '--ray-address', address]);
+    expect(ray.status, ray.stderr.slice(-3000)).toBe(0);
+    const res = JSON.parse(ray.stdout);
+    expect(res.backend).toBe('ray');
+    // One job record per run, each a Ray submission id that Ray itself reports SUCCEEDED.
+    const jobsDir = join(work, 'cmp-ray', 'jobs');
+    const records = readdirSync(jobsDir).filter((d) => /^\d{8}-/.test(d)).map((d) => JSON.parse(readFileSync(join(jobsDir, d, 'job.json'), 'utf8')) as { backend: string; backendId: string });
+    expect(records.length).toBe(2);
+    for (const r of records) expect(r.backend).toBe('ray');
+    const ours = new Set(records.map((r) => r.backendId));
+    const listed = (await (await fetch(`${address}/api/jobs/`)).json()) as { submission_id: string; status: string }[];
+    const mine = listed.filter((j) => ours.has(j.submission_id));
+    expect(mine.length).toBe(2);
+    for (const j of mine) expect(j.status).toBe('SUCCEEDED');
+    const local = cmp(join(work, 'cmp-local'), ['--backend', 'inprocess']);
+    expect(local.status, local.stderr.slice(-3000)).toBe(0);
+    const res2 = JSON.parse(local.stdout);
+    expect(res2.base.created).toBe(false); // the base built before the Ray jobs is reused
+    expect(res.final).toEqual(res2.final);
+    expect(res.paired_difference).toEqual(res2.paired_difference);
+  }, 300_000);
 });
