@@ -8,7 +8,8 @@
  *              distinct prompt prefilled once for its n rollouts) on both sides;
  *      train   one update on the training batch (promptsPerStep × n rows): log-probs of the responses,
  *              GRPO's clipped loss, backward, global-norm clip, Adam(W) step — ours is the trainer's update
- *              (`responseLogProbsBatch` + `computePolicyLoss` + tf.variableGrads + `Adam`), torch's is
+ *              (js engine: the direct update `responseLogProbsDirect` + `policyLossGrad` + engine backward +
+ *              `Adam.applyArrays`; tfjs engine: `responseLogProbsBatch` + `computePolicyLoss` + tf.variableGrads + `Adam`), torch's is
  *              bench/torch_policy.py (Debian python3-torch, /usr/bin/python3), torch.set_num_threads(2).
  *    Ours runs on ONE thread (no worker_threads). Reported: generated tokens/s (B·R / median sample
  *    seconds), trained tokens/s (rows·R / median step seconds), ours ÷ torch, and the share of the
@@ -42,7 +43,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Adam } from '../lib/train/adam.js';
 import { selectBackend } from '../lib/train/backend.js';
 import { wasmKernelsActive } from '../lib/train/engine/kernels.js';
-import { computePolicyLoss } from '../lib/train/loss.js';
+import { computePolicyLoss, policyLossGrad } from '../lib/train/loss.js';
 import { getDefaultEngine, Policy, setDefaultEngine, type EngineName } from '../lib/train/policy.js';
 import { maxPromptTokens, VOCAB_SIZE } from '../lib/train/tasks.js';
 import { drawStepPrompts, getRecipe, train, type TrainConfig } from '../lib/train/trainer.js';
@@ -194,10 +195,25 @@ interface TrainBatch {
   mask: number[][];
 }
 
-/** The trainer's update (lib/train/trainer.ts `update`, no teacher): one call over the whole batch. */
+/**
+ * The trainer's update (lib/train/trainer.ts `update`, no teacher): one call over the whole batch; on the
+ * js engine the direct, tape-free path as the trainer's `updateDirect` runs it.
+ */
 function trainStep(policy: Policy, opt: Adam, b: TrainBatch, R: number): void {
   const vars = policy.trainableVariables;
   const B = b.sequences.length;
+  if (policy.engine === 'js') {
+    const fwd = policy.responseLogProbsDirect(b.sequences, b.promptLens, 1, b.mask.map((m) => m.reduce((x, y) => x + y, 0)));
+    const { dLogProbs } = policyLossGrad(fwd.logProbs, b.old.flat(), b.mask.flatMap((m, i) => m.map((x) => x * b.adv[i])), b.mask.flat(), B, R, { aggMode: 'seq-mean-token-mean' });
+    const g = fwd.backward(dLogProbs);
+    let sq = 0;
+    for (const x of g) for (let k = 0; k < x.length; k++) sq += x[k] * x[k];
+    const norm = Math.sqrt(sq);
+    const coef = norm > 1 ? Math.fround(1 / (norm + 1e-6)) : 1;
+    if (coef < 1) for (const x of g) for (let k = 0; k < x.length; k++) x[k] = x[k] * coef;
+    opt.applyArrays(g);
+    return;
+  }
   const { grads, value } = tf.variableGrads(() => {
     const lp = policy.responseLogProbsBatch(b.sequences, b.promptLens, 1, b.mask.map((m) => m.reduce((x, y) => x + y, 0)));
     const old = tf.tensor2d(b.old.flat(), [B, R], 'float32');

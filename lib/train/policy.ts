@@ -19,7 +19,8 @@
  *   'js'    the fast engine (lib/train/engine/): fused Float32Array kernels, packed ragged batches (rows of
  *           different lengths in one call), KV-cache sampling of all rows together. Its ops enter tfjs as
  *           custom-gradient ops over the same tf.Variables, so tf.variableGrads, Adam and checkpoints are
- *           shared with the reference.
+ *           shared with the reference; `responseLogProbsDirect` is the tape-free form the trainer's update
+ *           uses on this engine (trainer.ts `updateDirect`).
  *   'tfjs'  the reference: the formulas above as tfjs ops (one batch per prompt length, no KV cache);
  *           the one that runs on the native / GPU TensorFlow backend.
  *   'auto'  'tfjs' when the active tfjs backend is native TensorFlow (tfjs-node-gpu / tfjs-node), else 'js'.
