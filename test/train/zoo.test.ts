@@ -57,6 +57,13 @@ describe('method zoo', () => {
     expect(s.some((x) => x.method === ZOO_BASE_LABEL)).toBe(false);
     expect(zooGains(r)).toEqual([]);
     for (const x of r.scores) expect([0, 0.5, 1]).toContain(x.formatPass);
+    // Failing samples score 0, so the score of passing samples is the mean over the pass rate.
+    for (const row of s) {
+      const fp = r.scores.filter((x) => x.method === row.method && (row.family === 'all' || x.family === row.family)).map((x) => x.formatPass);
+      expect(row.format_pass).toBeCloseTo(fp.reduce((a, b) => a + b, 0) / fp.length, 12);
+      if (row.format_pass! > 0) expect(row.pass_score! * row.format_pass!).toBeCloseTo(row.mean, 12);
+      else expect(row.pass_score).toBeNaN();
+    }
   });
 
   it('with baseSft every method starts from the same cached base model', () => {
