@@ -65,8 +65,8 @@
  */
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { nodeRequire } from './node_require.cjs';
 
 interface JiebaEngine {
   cut(sentence: string, hmm?: boolean | null): string[];
@@ -77,7 +77,6 @@ interface JiebaGlue extends JiebaEngine {
   __wasm: { memory: WebAssembly.Memory; __wbindgen_export_2: WebAssembly.Table };
 }
 
-const require = createRequire(import.meta.url);
 const PAGE = 65536;
 const IMAGE_MAGIC = 'GOLONGRL-JIEBA-IMAGE-1\n';
 /** Cut right after instantiation (builds the dictionary) and again after a restore: the two must agree. */
@@ -107,9 +106,9 @@ function imageLocation(gluePath: string): { path: string; key: string } {
 }
 
 function loadGlue(fresh: boolean): JiebaGlue {
-  const id = require.resolve('jieba-wasm');
-  if (fresh) delete require.cache[id];
-  return require(id) as JiebaGlue;
+  const id = nodeRequire.resolve('jieba-wasm');
+  if (fresh) delete nodeRequire.cache[id];
+  return nodeRequire(id) as JiebaGlue;
 }
 
 /** Restore the image into a just-instantiated glue; true when it is in place and the probe agrees. */
@@ -218,7 +217,7 @@ function engine(): JiebaEngine {
     loadedFrom = 'built';
     return (loaded = glue);
   }
-  const { path, key } = imageLocation(require.resolve('jieba-wasm'));
+  const { path, key } = imageLocation(nodeRequire.resolve('jieba-wasm'));
   const basePages = glue.__wasm.memory.buffer.byteLength / PAGE;
   if (restoreImage(glue, path, key)) {
     loadedFrom = 'image';
@@ -238,7 +237,7 @@ function engine(): JiebaEngine {
 
 /** Test seam: where the image of the installed jieba-wasm lives. */
 export function jiebaImagePath(): string {
-  return imageLocation(require.resolve('jieba-wasm')).path;
+  return imageLocation(nodeRequire.resolve('jieba-wasm')).path;
 }
 
 /** Python jieba's `re_han_default` (default mode block splitter). */
