@@ -353,20 +353,8 @@ function unionLcsSize(hyp: readonly Int32Array[], ref: readonly Int32Array[], vo
   if (!trackDepth) return unionLcsSizePruned(hyp, ref, vocab, rowBudget);
   const sc = new Scratch(vocab);
   for (const y of hyp) {
-    const ny = y.length;
-    const W = (ny + 31) >>> 5;
-    // Masks of the distinct words of y.
-    let distinct = 0;
-    const order: number[] = [];
-    for (let j = 0; j < ny; j++) {
-      if (sc.slot[y[j]] < 0) {
-        sc.slot[y[j]] = distinct++;
-        order.push(y[j]);
-      }
-    }
-    if (sc.masks.length < distinct * W) sc.masks = new Int32Array(Math.max(distinct * W, sc.masks.length * 2));
-    sc.masks.fill(0, 0, distinct * W);
-    for (let j = 0; j < ny; j++) sc.masks[sc.slot[y[j]] * W + (j >>> 5)] |= 1 << (j & 31);
+    const W = (y.length + 31) >>> 5;
+    const order = loadHypSentence(y, W, sc); // masks of the distinct words of y
     for (const x of ref) unionPair(x, y, W, sc, trackDepth, rowBudget);
     for (const t of order) sc.slot[t] = -1;
   }

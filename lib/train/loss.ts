@@ -80,11 +80,8 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
-/**
- * verl's `compute_policy_loss_vanilla` followed by `agg_loss`. Metric values are read back
- * synchronously (so they can be taken inside `optimizer.minimize`); intermediate tensors are tidied.
- */
-export function computePolicyLoss(inputs: PolicyLossInputs, config: Partial<PolicyLossConfig> = {}): PolicyLossResult {
+/** GoLongRL's loss settings overridden by `config`, validated (both loss paths share this). */
+function lossConfig(config: Partial<PolicyLossConfig>): PolicyLossConfig {
   const cfg: PolicyLossConfig = { ...GOLONGRL_LOSS_CONFIG, ...config };
   if (!(cfg.clipLow >= 0 && cfg.clipLow < 1)) throw new Error(`clipLow must be in [0, 1), got ${cfg.clipLow}`);
   if (!(cfg.clipHigh >= 0)) throw new Error(`clipHigh must be ≥ 0, got ${cfg.clipHigh}`);
@@ -92,6 +89,15 @@ export function computePolicyLoss(inputs: PolicyLossInputs, config: Partial<Poli
   if (!(cfg.clipRatioC > 1)) throw new Error(`clipRatioC must be > 1, got ${cfg.clipRatioC}`);
   if (cfg.aggMode !== 'token-mean' && cfg.aggMode !== 'seq-mean-token-mean')
     throw new Error(`unknown aggMode '${String(cfg.aggMode)}' (known: token-mean, seq-mean-token-mean)`);
+  return cfg;
+}
+
+/**
+ * verl's `compute_policy_loss_vanilla` followed by `agg_loss`. Metric values are read back
+ * synchronously (so they can be taken inside `optimizer.minimize`); intermediate tensors are tidied.
+ */
+export function computePolicyLoss(inputs: PolicyLossInputs, config: Partial<PolicyLossConfig> = {}): PolicyLossResult {
+  const cfg = lossConfig(config);
   const { logProbs, oldLogProbs, advantages, responseMask, rolloutIsWeights } = inputs;
   const shape = logProbs.shape;
   if (shape.length !== 2) throw new Error(`logProbs must be [B, R], got [${shape.join(', ')}]`);
@@ -164,12 +170,7 @@ export interface PolicyLossGradResult {
  * update (trainer.ts) uses it in place of tf.variableGrads over `computePolicyLoss`.
  */
 export function policyLossGrad(logProbs: ArrayLike<number>, oldLogProbs: ArrayLike<number>, advantages: ArrayLike<number>, responseMask: ArrayLike<number>, B: number, R: number, config: Partial<PolicyLossConfig> = {}): PolicyLossGradResult {
-  const cfg: PolicyLossConfig = { ...GOLONGRL_LOSS_CONFIG, ...config };
-  if (!(cfg.clipLow >= 0 && cfg.clipLow < 1)) throw new Error(`clipLow must be in [0, 1), got ${cfg.clipLow}`);
-  if (!(cfg.clipHigh >= 0)) throw new Error(`clipHigh must be ≥ 0, got ${cfg.clipHigh}`);
-  if (!(cfg.clipRatioC > 1)) throw new Error(`clipRatioC must be > 1, got ${cfg.clipRatioC}`);
-  if (cfg.aggMode !== 'token-mean' && cfg.aggMode !== 'seq-mean-token-mean')
-    throw new Error(`unknown aggMode '${String(cfg.aggMode)}' (known: token-mean, seq-mean-token-mean)`);
+  const cfg = lossConfig(config);
   const n = B * R;
   for (const [name, a] of [['logProbs', logProbs], ['oldLogProbs', oldLogProbs], ['advantages', advantages], ['responseMask', responseMask]] as const)
     if (a.length !== n) throw new Error(`${name} must hold B·R = ${n} values, got ${a.length}`);
