@@ -14,26 +14,14 @@ import * as tf from '@tensorflow/tfjs';
 import { Adam } from '../../lib/train/adam.js';
 import { selectBackend } from '../../lib/train/backend.js';
 import { computePolicyLoss, policyLossGrad, type LossAggMode } from '../../lib/train/loss.js';
-import { Policy, type PolicyConfig, type PolicyWeights } from '../../lib/train/policy.js';
+import { Policy, type PolicyConfig } from '../../lib/train/policy.js';
 import { Rng } from '../../lib/util/random.js';
+import { randomWeights } from './random_weights.js';
 
 beforeAll(async () => {
   await selectBackend('cpu');
 });
 
-function randomWeights(p: Policy, seed: number, std = 0.4): PolicyWeights {
-  const rng = new Rng(seed);
-  const out: PolicyWeights = {};
-  const shapes = p.weightShapes();
-  for (const name of p.variableNames) {
-    const n = shapes[name].reduce((a, b) => a * b, 1);
-    const a = new Float32Array(n);
-    const base = /\.g$/.test(name) ? 1 : 0;
-    for (let i = 0; i < n; i++) a[i] = base + rng.normal() * std;
-    out[name] = a;
-  }
-  return out;
-}
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   expect(a.length).toBe(b.length);

@@ -12,6 +12,7 @@ import { goldCrossEntropy, goldCrossEntropyBucketed } from '../../lib/train/sft.
 import { makeBatch, TASK_FAMILIES, VOCAB_SIZE, maxPromptTokens } from '../../lib/train/tasks.js';
 import { Policy, resolveEngine, type PolicyConfig, type PolicyWeights } from '../../lib/train/policy.js';
 import { Rng } from '../../lib/util/random.js';
+import { randomWeights } from './random_weights.js';
 
 const CFG: PolicyConfig = { vocabSize: 13, dModel: 16, nHeads: 2, nLayers: 2, maxLen: 24, seed: 5 };
 
@@ -19,20 +20,6 @@ beforeAll(async () => {
   await selectBackend('cpu');
 });
 
-/** Random weights large enough that every gradient is far from zero (LN gains/biases too). */
-function randomWeights(p: Policy, seed: number, std = 0.4): PolicyWeights {
-  const rng = new Rng(seed);
-  const out: PolicyWeights = {};
-  const shapes = p.weightShapes();
-  for (const name of p.variableNames) {
-    const n = shapes[name].reduce((a, b) => a * b, 1);
-    const a = new Float32Array(n);
-    const base = /\.g$/.test(name) ? 1 : 0;
-    for (let i = 0; i < n; i++) a[i] = base + rng.normal() * std;
-    out[name] = a;
-  }
-  return out;
-}
 
 function pair(cfg: PolicyConfig, seed: number): [Policy, Policy] {
   const js = new Policy({ ...cfg, engine: 'js' });
