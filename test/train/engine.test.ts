@@ -10,7 +10,7 @@ import { selectBackend } from '../../lib/train/backend.js';
 import { gemm, gemmJs, setWasmKernels, wasmKernelsActive } from '../../lib/train/engine/kernels.js';
 import { goldCrossEntropy, goldCrossEntropyBucketed } from '../../lib/train/sft.js';
 import { makeBatch, TASK_FAMILIES, VOCAB_SIZE, maxPromptTokens } from '../../lib/train/tasks.js';
-import { Policy, resolveEngine, type PolicyConfig, type PolicyWeights } from '../../lib/train/policy.js';
+import { Policy, resolveEngine, type PolicyConfig } from '../../lib/train/policy.js';
 import { Rng } from '../../lib/util/random.js';
 import { randomWeights } from './random_weights.js';
 
