@@ -18,7 +18,8 @@
  * Weights come in as `PolicyWeights` (name → Float32Array) and gradients go out the same way, so the
  * engine never needs tfjs; lib/train/policy.ts wraps it as tfjs custom-gradient ops.
  */
-import { addBias, attendRow, gelu, geluBackward, layerNorm, layerNormBackward, matmul, matmulAtB, sumRows, transpose } from './kernels.js';
+import { attendBlock } from './attn.js';
+import { addBias, gelu, geluBackward, layerNorm, layerNormBackward, matmul, matmulAtB, sumRows, transpose } from './kernels.js';
 
 export interface EngineConfig {
   vocabSize: number;
@@ -223,11 +224,7 @@ function attentionForward(c: EngineConfig, batch: PackedBatch, qkv: Float32Array
         }
       }
     }
-    for (let h = 0; h < H; h++) {
-      for (let i = 0; i < T; i++) {
-        attendRow(qkv, (o + i) * D3 + h * dh, qkv, o * D3 + D + h * dh, qkv, o * D3 + 2 * D + h * dh, D3, i, dh, scale, s, out, (o + i) * D + h * dh, probs, probOff ? probOff[r] + (h * T + i) * T : 0);
-      }
-    }
+    attendBlock(qkv, o * D3, D3, qkv, o * D3 + D, qkv, o * D3 + 2 * D, D3, T, 0, H, dh, scale, out, o * D, D, probs, probOff ? probOff[r] : 0, s);
   }
 }
 

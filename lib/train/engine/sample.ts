@@ -16,7 +16,8 @@
  * With `greedy` the argmax of the logits is taken (first maximum, as tf.argMax) and the rng is unused.
  */
 import type { SampleResult } from '../policy.js';
-import { addBias, attendRow, gelu, layerNorm, matmul } from './kernels.js';
+import { attendBlock } from './attn.js';
+import { addBias, gelu, layerNorm, matmul } from './kernels.js';
 import { forward, type KvOut, type PackedWeights } from './model.js';
 
 export interface EngineSampleOptions {
@@ -91,7 +92,7 @@ function decodeStep(w: PackedWeights, kv: KvOut, rows: Int32Array, toks: Int32Ar
         K[dst + d] = qkv[src + D + d];
         Vc[dst + d] = qkv[src + 2 * D + d];
       }
-      for (let hh = 0; hh < H; hh++) attendRow(qkv, src + hh * dh, K, base * D + hh * dh, Vc, base * D + hh * dh, D, t, dh, scale, s, att, a * D + hh * dh, null, 0);
+      attendBlock(qkv, src, D3, K, base * D, Vc, base * D, D, 1, t, H, dh, scale, att, a * D, D, null, 0, s);
     }
     matmul(att, L.wo, x, A, D, D, true);
     layerNorm(x, L.ln2g, L.ln2b, h, A, D, null, null);

@@ -1,0 +1,94 @@
+/**
+ * Causal attention of one row, all heads: the engine's one attention entry point (packed forward with
+ * the keys in qkv at stride 3D, KV-cache decoding with the keys in the cache at stride D).
+ *
+ * Queries i = 0 … nq−1 sit at positions p0 + i and attend keys 0 … p0 + i: head h of query i is read at
+ * Q[qo + i·qs + h·dh], key/value j at K[ko + j·kvs + h·dh] / V[vo + j·kvs + h·dh], the output written at
+ * out[oo + i·os + h·dh]; with `probs` (forward, p0 = 0) the probabilities are saved at
+ * probs[po + (h·nq + i)·nq + j].
+ *
+ * Where the WebAssembly SIMD kernels run (wasmKernelsActive, dh a multiple of 4 up to 64; wasm.ts
+ * wasmAttn), the row's queries, keys and values are copied into the kernel's memory once and each
+ * (head, query) runs dot (scores q·kⱼ in float32) → softmax in JS (max, exp, float64 sum, as attendRow) →
+ * wsum (Σ pⱼ·vⱼ in float32). Otherwise the scalar JS `attendRow` (float64 sums) runs. Either way every
+ * caller uses the same arithmetic, and a query's result depends only on its own prefix, so KV-cache and
+ * full-prefix decoding still agree bit for bit.
+ */
+import { attendRow, wasmKernelsActive } from './kernels.js';
+import { wasmAttn } from './wasm.js';
+
+export function attendBlock(
+  Q: Float32Array, qo: number, qs: number,
+  K: Float32Array, ko: number, V: Float32Array, vo: number, kvs: number,
+  nq: number, p0: number, H: number, dh: number, scale: number,
+  out: Float32Array, oo: number, os: number,
+  probs: Float32Array | null, po: number, s: Float64Array,
+): void {
+  const w = wasmKernelsActive() ? wasmAttn(dh) : null;
+  if (w === null) {
+    for (let h = 0; h < H; h++)
+      for (let i = 0; i < nq; i++) attendRow(Q, qo + i * qs + h * dh, K, ko + h * dh, V, vo + h * dh, kvs, p0 + i, dh, scale, s, out, oo + i * os + h * dh, probs, probs ? po + (h * nq + i) * nq : 0);
+    return;
+  }
+  const D = H * dh;
+  const nk = p0 + nq;
+  // layout (floats): q [nq, D] | k [nk, D] | v [nk, D] | s [nk] | o [nq, D]
+  const qA = 0;
+  const kA = qA + nq * D;
+  const vA = kA + nk * D;
+  const sA = vA + nk * D;
+  const oA = sA + ((nk + 3) & ~3);
+  const f = w.reserve(oA + nq * D);
+  for (let i = 0; i < nq; i++) {
+    const src = qo + i * qs;
+    const dst = qA + i * D;
+    for (let d = 0; d < D; d++) f[dst + d] = Q[src + d];
+  }
+  if (kvs === D) {
+    f.set(K.subarray(ko, ko + nk * D), kA);
+    f.set(V.subarray(vo, vo + nk * D), vA);
+  } else
+    for (let j = 0; j < nk; j++) {
+      const ks = ko + j * kvs;
+      const vs = vo + j * kvs;
+      const dst = j * D;
+      for (let d = 0; d < D; d++) {
+        f[kA + dst + d] = K[ks + d];
+        f[vA + dst + d] = V[vs + d];
+      }
+    }
+  const rowB = 4 * D;
+  for (let h = 0; h < H; h++) {
+    for (let i = 0; i < nq; i++) {
+      const n = p0 + i + 1;
+      w.dot(4 * (qA + i * D + h * dh), 4 * (kA + h * dh), rowB, n, 4 * sA);
+      let mx = -Infinity;
+      for (let j = 0; j < n; j++) {
+        const z = f[sA + j] * scale;
+        s[j] = z;
+        if (z > mx) mx = z;
+      }
+      let sum = 0;
+      for (let j = 0; j < n; j++) {
+        const e = Math.exp(s[j] - mx);
+        s[j] = e;
+        sum += e;
+      }
+      const inv = 1 / sum;
+      if (probs) {
+        const pb = po + (h * nq + i) * nq;
+        for (let j = 0; j < n; j++) {
+          const p = s[j] * inv;
+          f[sA + j] = p;
+          probs[pb + j] = p;
+        }
+      } else for (let j = 0; j < n; j++) f[sA + j] = s[j] * inv;
+      w.wsum(4 * sA, 4 * (vA + h * dh), rowB, n, 4 * (oA + i * D + h * dh));
+    }
+  }
+  for (let i = 0; i < nq; i++) {
+    const src = oA + i * D;
+    const dst = oo + i * os;
+    for (let d = 0; d < D; d++) out[dst + d] = f[src + d];
+  }
+}
