@@ -42,7 +42,7 @@ export function attendBlock(
   for (let i = 0; i < nq; i++) {
     const src = qo + i * qs;
     const dst = qA + i * D;
-    for (let d = 0; d < D; d++) f[dst + d] = Q[src + d];
+    for (let d = 0; d < D; d++) f[dst + d] = Q[src + d] * scale;
   }
   if (kvs === D) {
     f.set(K.subarray(ko, ko + nk * D), kA);
@@ -61,29 +61,11 @@ export function attendBlock(
   for (let h = 0; h < H; h++) {
     for (let i = 0; i < nq; i++) {
       const n = p0 + i + 1;
-      w.dot(4 * (qA + i * D + h * dh), 4 * (kA + h * dh), rowB, n, 4 * sA);
-      let mx = -Infinity;
-      for (let j = 0; j < n; j++) {
-        const z = f[sA + j] * scale;
-        s[j] = z;
-        if (z > mx) mx = z;
-      }
-      let sum = 0;
-      for (let j = 0; j < n; j++) {
-        const e = Math.exp(s[j] - mx);
-        s[j] = e;
-        sum += e;
-      }
-      const inv = 1 / sum;
+      w.attend(4 * (qA + i * D + h * dh), 4 * (kA + h * dh), 4 * (vA + h * dh), rowB, n, 4 * sA, 4 * (oA + i * D + h * dh));
       if (probs) {
         const pb = po + (h * nq + i) * nq;
-        for (let j = 0; j < n; j++) {
-          const p = s[j] * inv;
-          f[sA + j] = p;
-          probs[pb + j] = p;
-        }
-      } else for (let j = 0; j < n; j++) f[sA + j] = s[j] * inv;
-      w.wsum(4 * sA, 4 * (vA + h * dh), rowB, n, 4 * (oA + i * D + h * dh));
+        for (let j = 0; j < n; j++) probs[pb + j] = f[sA + j];
+      }
     }
   }
   for (let i = 0; i < nq; i++) {

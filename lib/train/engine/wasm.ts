@@ -335,23 +335,128 @@ export function attnModuleBytes(dh: number): Uint8Array {
     e(op.end);
   }
   const wsBody = [...vec([[...uleb(3), I32], [...uleb(1 + c), V128]]), ...ws];
+  const atBody = attendBody(c);
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([[0x60, ...vec(new Array(5).fill([I32])), 0x00]])),
+    ...section(1, vec([[0x60, ...vec(new Array(5).fill([I32])), 0x00], [0x60, ...vec(new Array(7).fill([I32])), 0x00]])),
     ...section(2, vec([[...str('env'), ...str('mem'), 0x02, 0x00, 0x01]])),
-    ...section(3, vec([[0x00], [0x00]])),
-    ...section(7, vec([[...str('dot'), 0x00, 0x00], [...str('wsum'), 0x00, 0x01]])),
-    ...section(10, vec([dotBody, wsBody].map((b) => [...uleb(b.length), ...b]))),
+    ...section(3, vec([[0x00], [0x00], [0x01]])),
+    ...section(7, vec([[...str('dot'), 0x00, 0x00], [...str('wsum'), 0x00, 0x01], [...str('attend'), 0x00, 0x02]])),
+    ...section(10, vec([dotBody, wsBody, atBody].map((b) => [...uleb(b.length), ...b]))),
   ];
   return Uint8Array.from(bytes);
 }
 
+// float32 exp (Cephes expf): n = round(x·log₂e), r = x − n·ln2 (two parts), e^r by a degree-7 polynomial, ·2ⁿ
+const EXP_C = [1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1];
+
+/**
+ * Body of attend(q, k, v, stride, n, s, o) for dh = 4c: one query (q already multiplied by 1/√dh) over keys
+ * and values 0 … n−1 (byte stride `stride`): scores s[j] = q·k_j as `dot`; m = max; s[j] = e^(s[j] − m) in
+ * float32 (Cephes expf, 4 lanes; s padded to a multiple of 4 with −∞, whose exp is exactly 0 here); the
+ * sum over lanes then (l0+l1)+(l2+l3); p_j = s[j]·(1/sum) written back to s; o = Σ p_j·v_j as `wsum`.
+ */
+function attendBody(c: number): number[] {
+  const [Q, K, Vv, ST, N, S, O] = [0, 1, 2, 3, 4, 5, 6];
+  const [J, KP, N4] = [7, 8, 9];
+  const [MX, SUM] = [10, 11];
+  const [ACC, X, NF, Y, VS, VM] = [12, 13, 14, 15, 16, 17];
+  const qv = (m: number) => 18 + m;
+  const ov = (m: number) => 18 + c + m;
+  const code: number[] = [];
+  const e = (...xs: number[][]) => xs.forEach((x) => code.push(...x));
+  const f32c = (v: number) => [0x43, ...new Uint8Array(new Float32Array([v]).buffer)];
+  const i32x4c = (v: number) => [0xfd, ...uleb(0x0c), ...new Uint8Array(new Int32Array([v, v, v, v]).buffer)];
+  const f32Add = [0x92];
+  const f32Max = [0x97];
+  const f32Div = [0x95];
+  const f32Store = (offset: number) => [0x38, 2, ...uleb(offset)];
+  const extract = (lane: number) => [0xfd, ...uleb(0x1f), lane];
+  const simd = (x: number) => [0xfd, ...uleb(x)];
+  const NEAREST = simd(0x6a);
+  const TRUNC_SAT = simd(0xf8);
+  const I32X4_ADD = simd(0xae);
+  const I32X4_SHL = simd(0xab);
+  const k = op.f32x4Const;
+  const sAddr = () => e(op.get(S), op.get(J), op.i32(4), op.mul, op.add);
+  const hsum = (v: number) => e(op.get(v), extract(0), op.get(v), extract(1), f32Add, op.get(v), extract(2), op.get(v), extract(3), f32Add, f32Add);
+  // scores and max
+  for (let m = 0; m < c; m++) e(op.get(Q), op.vLoad(16 * m), op.set(qv(m)));
+  e(f32c(-Infinity), op.set(MX));
+  e(op.get(K), op.set(KP), op.i32(0), op.set(J));
+  e(op.block, op.loop, op.get(J), op.get(N), op.geU, op.brIf(1));
+  e(op.get(qv(0)), op.get(KP), op.vLoad(0), op.f32x4Mul);
+  for (let m = 1; m < c; m++) e(op.get(qv(m)), op.get(KP), op.vLoad(16 * m), op.f32x4Mul, op.f32x4Add);
+  e(op.set(ACC));
+  sAddr();
+  hsum(ACC);
+  e(op.tee(11), f32Store(0)); // SUM used as a temporary here
+  e(op.get(MX), op.get(SUM), f32Max, op.set(MX));
+  e(op.get(KP), op.get(ST), op.add, op.set(KP));
+  e(op.get(J), op.i32(1), op.add, op.set(J));
+  e(op.br(0), op.end, op.end);
+  // pad to a multiple of 4 with −∞
+  e(op.get(N), op.i32(3), op.add, op.i32(-4), [0x71], op.set(N4)); // i32.and
+  e(op.block, op.loop, op.get(J), op.get(N4), op.geU, op.brIf(1));
+  sAddr();
+  e(f32c(-Infinity), f32Store(0));
+  e(op.get(J), op.i32(1), op.add, op.set(J));
+  e(op.br(0), op.end, op.end);
+  // exp and sum
+  e(op.get(MX), op.f32x4Splat, op.set(VM), op.vZero, op.set(VS), op.i32(0), op.set(J));
+  e(op.block, op.loop, op.get(J), op.get(N4), op.geU, op.brIf(1));
+  sAddr();
+  e(op.vLoad(0), op.get(VM), op.f32x4Sub, k(-88), op.f32x4Max, op.set(X));
+  e(op.get(X), k(Math.LOG2E), op.f32x4Mul, NEAREST, op.set(NF));
+  e(op.get(X), op.get(NF), k(0.693359375), op.f32x4Mul, op.f32x4Sub, op.get(NF), k(-2.12194440e-4), op.f32x4Mul, op.f32x4Sub, op.set(X));
+  e(k(EXP_C[0]));
+  for (let m = 1; m < EXP_C.length; m++) e(op.get(X), op.f32x4Mul, k(EXP_C[m]), op.f32x4Add);
+  e(op.get(X), op.get(X), op.f32x4Mul, op.f32x4Mul, op.get(X), op.f32x4Add, k(1), op.f32x4Add);
+  e(op.get(NF), TRUNC_SAT, i32x4c(127), I32X4_ADD, op.i32(23), I32X4_SHL, op.f32x4Mul, op.set(Y));
+  sAddr();
+  e(op.get(Y), op.vStore(0));
+  e(op.get(VS), op.get(Y), op.f32x4Add, op.set(VS));
+  e(op.get(J), op.i32(4), op.add, op.set(J));
+  e(op.br(0), op.end, op.end);
+  hsum(VS);
+  e(op.set(SUM));
+  e(f32c(1), op.get(SUM), f32Div, op.f32x4Splat, op.set(VM));
+  e(op.i32(0), op.set(J));
+  e(op.block, op.loop, op.get(J), op.get(N4), op.geU, op.brIf(1));
+  sAddr();
+  sAddr();
+  e(op.vLoad(0), op.get(VM), op.f32x4Mul, op.vStore(0));
+  e(op.get(J), op.i32(4), op.add, op.set(J));
+  e(op.br(0), op.end, op.end);
+  // o = Σ p_j v_j
+  for (let m = 0; m < c; m++) e(op.vZero, op.set(ov(m)));
+  e(op.get(Vv), op.set(KP), op.i32(0), op.set(J));
+  e(op.block, op.loop, op.get(J), op.get(N), op.geU, op.brIf(1));
+  sAddr();
+  e(op.f32Load(0), op.f32x4Splat, op.set(X));
+  for (let m = 0; m < c; m++) e(op.get(ov(m)), op.get(X), op.get(KP), op.vLoad(16 * m), op.f32x4Mul, op.f32x4Add, op.set(ov(m)));
+  e(op.get(KP), op.get(ST), op.add, op.set(KP));
+  e(op.get(J), op.i32(1), op.add, op.set(J));
+  e(op.br(0), op.end, op.end);
+  for (let m = 0; m < c; m++) e(op.get(O), op.get(ov(m)), op.vStore(16 * m));
+  e(op.end);
+  const F32 = 0x7d;
+  const locals = vec([
+    [...uleb(3), I32],
+    [...uleb(2), F32],
+    [...uleb(6 + 2 * c), V128],
+  ]);
+  return [...locals, ...code];
+}
+
 type AttnFn = (a: number, b: number, stride: number, n: number, out: number) => void;
+type AttendFn = (q: number, k: number, v: number, stride: number, n: number, s: number, o: number) => void;
 
 /** The instantiated attention kernels for one head size and their memory. */
 export interface WasmAttn {
   dot: AttnFn;
   wsum: AttnFn;
+  attend: AttendFn;
   /** A float32 view of the whole memory (refreshed after growth). */
   f32: Float32Array;
   /** Make sure `floats` float32 values fit; returns the (possibly new) view. */
@@ -373,6 +478,7 @@ export function wasmAttn(dh: number): WasmAttn | null {
       const w: WasmAttn = {
         dot: inst.exports.dot as AttnFn,
         wsum: inst.exports.wsum as AttnFn,
+        attend: inst.exports.attend as AttendFn,
         f32: new Float32Array(memory.buffer),
         reserve(floats: number): Float32Array {
           const need = floats * 4;
