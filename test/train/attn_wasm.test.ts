@@ -6,7 +6,7 @@
  * equals the same query inside a full block (what KV-cache = full-prefix decoding relies on).
  */
 import { describe, expect, it } from 'vitest';
-import { attendBlock } from '../../lib/train/engine/attn.js';
+import { attendBlock, kvArrays } from '../../lib/train/engine/attn.js';
 import { setWasmKernels, wasmKernelsActive } from '../../lib/train/engine/kernels.js';
 import { attnModuleBytes, wasmAttn } from '../../lib/train/engine/wasm.js';
 
@@ -106,6 +106,46 @@ describe('wasm attention kernels', () => {
       const out = new Float32Array(D);
       attendBlock(qkv, 5 + (T - 1) * D3, D3, qkv, 5 + D, qkv, 5 + 2 * D, D3, 1, T - 1, H, dh, 1 / Math.sqrt(dh), out, 0, D, null, 0, new Float64Array(T));
       expect(Array.from(out)).toEqual(Array.from(full.out.subarray(5 + (T - 1) * D, 5 + T * D)));
+    }
+  });
+
+  it('keys and values in the kernels\' memory (kvArrays, the decoder\'s cache) are read in place with the same result', () => {
+    for (const dh of [16, 8]) {
+      const H = 2;
+      const D = H * dh;
+      const T = 33;
+      const src = rand(T * D * 3, 7 + dh);
+      const ref = new Float32Array(D);
+      const got = new Float32Array(D);
+      const js = new Float32Array(D);
+      // query = row T−1 of the first third, keys/values in ordinary arrays (copied in) …
+      const Kjs = src.slice(T * D, 2 * T * D);
+      const Vjs = src.slice(2 * T * D, 3 * T * D);
+      const s = new Float64Array(T);
+      attendBlock(src, (T - 1) * D, D, Kjs, 0, Vjs, 0, D, 1, T - 1, H, dh, 1 / Math.sqrt(dh), ref, 0, D, null, 0, s);
+      setWasmKernels(false);
+      try {
+        attendBlock(src, (T - 1) * D, D, Kjs, 0, Vjs, 0, D, 1, T - 1, H, dh, 1 / Math.sqrt(dh), js, 0, D, null, 0, s);
+      } finally {
+        setWasmKernels(true);
+      }
+      const arena = kvArrays(dh, 4 * T * D + T + 8, 2, T * D);
+      if (!wasmKernelsActive()) {
+        expect(arena).toBeNull();
+        continue;
+      }
+      const [K, V] = arena as Float32Array[];
+      expect(K.buffer).toBe(V.buffer);
+      K.set(Kjs);
+      V.set(Vjs);
+      // … and the same keys/values inside the kernels' memory
+      attendBlock(src, (T - 1) * D, D, K, 0, V, 0, D, 1, T - 1, H, dh, 1 / Math.sqrt(dh), got, 0, D, null, 0, s);
+      expect(Array.from(got)).toEqual(Array.from(ref));
+      expect(maxRel(got, js)).toBeLessThan(1e-5);
+      // a wrong key row changes the answer (the kernel really reads the arena)
+      K[5] += 3;
+      attendBlock(src, (T - 1) * D, D, K, 0, V, 0, D, 1, T - 1, H, dh, 1 / Math.sqrt(dh), got, 0, D, null, 0, s);
+      expect(maxRel(got, ref)).toBeGreaterThan(1e-6);
     }
   });
 });

@@ -32,19 +32,26 @@ export function attendBlock(
   }
   const D = H * dh;
   const nk = p0 + nq;
-  // layout (floats): q [nq, D] | k [nk, D] | v [nk, D] | s [nk] | o [nq, D]
+  // Keys and values already in the kernels' memory (the decoder's cache, kvArrays) are read in place.
+  const inPlace = kvs === D && K.buffer === w.f32.buffer && V.buffer === w.f32.buffer;
+  // layout (floats): q [nq, D] | s [nk] | o [nq, D] | k [nk, D] | v [nk, D]  (k, v only when copied)
   const qA = 0;
-  const kA = qA + nq * D;
-  const vA = kA + nk * D;
-  const sA = vA + nk * D;
+  const sA = qA + nq * D;
   const oA = sA + ((nk + 3) & ~3);
-  const f = w.reserve(oA + nq * D);
+  const kA = oA + nq * D;
+  const vA = kA + nk * D;
+  const f = w.reserve(inPlace ? kA : vA + nk * D);
   for (let i = 0; i < nq; i++) {
     const src = qo + i * qs;
     const dst = qA + i * D;
     for (let d = 0; d < D; d++) f[dst + d] = Q[src + d] * scale;
   }
-  if (kvs === D) {
+  let kB = 4 * kA;
+  let vB = 4 * vA;
+  if (inPlace) {
+    kB = K.byteOffset + 4 * ko;
+    vB = V.byteOffset + 4 * vo;
+  } else if (kvs === D) {
     f.set(K.subarray(ko, ko + nk * D), kA);
     f.set(V.subarray(vo, vo + nk * D), vA);
   } else
@@ -61,7 +68,7 @@ export function attendBlock(
   for (let h = 0; h < H; h++) {
     for (let i = 0; i < nq; i++) {
       const n = p0 + i + 1;
-      w.attend(4 * (qA + i * D + h * dh), 4 * (kA + h * dh), 4 * (vA + h * dh), rowB, n, 4 * sA, 4 * (oA + i * D + h * dh));
+      w.attend(4 * (qA + i * D + h * dh), kB + 4 * h * dh, vB + 4 * h * dh, rowB, n, 4 * sA, 4 * (oA + i * D + h * dh));
       if (probs) {
         const pb = po + (h * nq + i) * nq;
         for (let j = 0; j < n; j++) probs[pb + j] = f[sA + j];
@@ -73,4 +80,23 @@ export function attendBlock(
     const dst = oo + i * os;
     for (let d = 0; d < D; d++) out[dst + d] = f[src + d];
   }
+}
+
+/**
+ * Storage for the decoder's KV cache: `count` arrays of `size` float32 values each, inside the attention
+ * kernels' memory for head size dh, after a scratch region of `scratch` floats that `attendBlock` uses
+ * (callers size it for their largest block: 4·T·D + T + 8 floats for T queries and keys, so it never
+ * grows the memory while these arrays are in use). `attendBlock` then reads keys and values in place.
+ * Contents are NOT zeroed (the decoder writes every position before it reads it). The arrays are valid
+ * until the next call. null where the wasm kernels do not run (use ordinary arrays then).
+ */
+export function kvArrays(dh: number, scratch: number, count: number, size: number): Float32Array[] | null {
+  const w = wasmKernelsActive() ? wasmAttn(dh) : null;
+  if (w === null) return null;
+  const base = (scratch + 3) & ~3;
+  const stride = (size + 3) & ~3;
+  const f = w.reserve(base + count * stride);
+  const out: Float32Array[] = [];
+  for (let i = 0; i < count; i++) out.push(new Float32Array(f.buffer, 4 * (base + i * stride), size));
+  return out;
 }

@@ -16,7 +16,7 @@
  * With `greedy` the argmax of the logits is taken (first maximum, as tf.argMax) and the rng is unused.
  */
 import type { SampleResult } from '../policy.js';
-import { attendBlock } from './attn.js';
+import { attendBlock, kvArrays } from './attn.js';
 import { addBias, gelu, layerNorm, matmul } from './kernels.js';
 import { forward, type KvOut, type PackedWeights } from './model.js';
 
@@ -153,11 +153,6 @@ export function sampleBatch(w: PackedWeights, prompts: readonly (readonly number
   let A = B;
   let logits: Float32Array;
   if (useKv) {
-    kv = { k: [], v: [], cacheLen };
-    for (let l = 0; l < c.nLayers; l++) {
-      kv.k.push(new Float32Array(B * cacheLen * D));
-      kv.v.push(new Float32Array(B * cacheLen * D));
-    }
     // Prefix sharing: a prompt repeated for its n rollouts is prefilled ONCE; its cache rows and last
     // logits are copied to every row that shares it (the same computation, so the same numbers).
     const uniq = new Map<string, number>();
@@ -175,11 +170,20 @@ export function sampleBatch(w: PackedWeights, prompts: readonly (readonly number
     }
     const U = uPrompts.length;
     const shared = U < B;
+    // The caches live in the attention kernels' memory where those run (read in place while decoding).
+    const L2 = 2 * c.nLayers;
+    const arena = kvArrays(D / c.nHeads, 4 * cacheLen * D + cacheLen + 8, shared ? 2 * L2 : L2, B * cacheLen * D);
+    const buf = (i: number, rows: number) => (arena ? arena[i].subarray(0, rows * cacheLen * D) : new Float32Array(rows * cacheLen * D));
+    kv = { k: [], v: [], cacheLen };
+    for (let l = 0; l < c.nLayers; l++) {
+      kv.k.push(buf(2 * l, B));
+      kv.v.push(buf(2 * l + 1, B));
+    }
     const kvU: KvOut = shared ? { k: [], v: [], cacheLen } : kv;
     if (shared)
       for (let l = 0; l < c.nLayers; l++) {
-        kvU.k.push(new Float32Array(U * cacheLen * D));
-        kvU.v.push(new Float32Array(U * cacheLen * D));
+        kvU.k.push(buf(L2 + 2 * l, U));
+        kvU.v.push(buf(L2 + 2 * l + 1, U));
       }
     let N = 0;
     for (const p of uPrompts) N += p.length;
