@@ -274,6 +274,37 @@ export function gelu(u: Float32Array, out: Float32Array, n: number): void {
   out.set(w.f32.subarray(np, np + n), 0);
 }
 
+/**
+ * The MLP's first layer: u = A[M,K]·W[K,N] + b (b broadcast over rows) and g = GELU(u). With the
+ * WebAssembly kernels (and N a multiple of 8) the bias is the gemm's starting value (u = b + Σ_p, summed
+ * in that order in float32) and GELU runs on u in the kernel's memory: no separate bias pass, one copy in
+ * and out. Otherwise matmul, addBias and gelu.
+ */
+export function matmulBiasGelu(A: Float32Array, W: Float32Array, b: Float32Array, u: Float32Array, g: Float32Array, M: number, K: number, N: number): void {
+  const w = useWasm ? wasmGemm() : null;
+  if (w === null || M === 0 || N % 8 !== 0) {
+    matmul(A, W, u, M, K, N);
+    addBias(u, b, M, N);
+    gelu(u, g, M * N);
+    return;
+  }
+  const Mp = (M + 3) & ~3;
+  const bOff = Mp * K;
+  const cOff = bOff + K * N;
+  const gOff = cOff + Mp * N;
+  const f = w.reserve(gOff + Mp * N);
+  f.set(M * K === A.length ? A : A.subarray(0, M * K), 0);
+  f.fill(0, M * K, Mp * K);
+  f.set(K * N === W.length ? W : W.subarray(0, K * N), bOff);
+  // bias in every row of C (rows doubled by copyWithin)
+  f.set(N === b.length ? b : b.subarray(0, N), cOff);
+  for (let rows = 1; rows < Mp; rows *= 2) f.copyWithin(cOff + rows * N, cOff, cOff + Math.min(rows, Mp - rows) * N);
+  w.gemm(0, bOff * 4, cOff * 4, Mp, K, N, 1, 16 * K, 4, 4 * K);
+  w.gelu(cOff * 4, gOff * 4, M * N);
+  u.set(f.subarray(cOff, cOff + M * N), 0);
+  g.set(f.subarray(gOff, gOff + M * N), 0);
+}
+
 /** du = dg · GELU'(u), elementwise (WebAssembly SIMD when gemm uses it, else `geluBackwardJs`). */
 export function geluBackward(u: Float32Array, dg: Float32Array, du: Float32Array, n: number): void {
   const w = useWasm ? wasmGemm() : null;

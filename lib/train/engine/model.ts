@@ -19,7 +19,7 @@
  * engine never needs tfjs; lib/train/policy.ts wraps it as tfjs custom-gradient ops.
  */
 import { attendBlock } from './attn.js';
-import { addBias, gelu, geluBackward, layerNorm, layerNormBackward, matmul, matmulAtB, sumRows, transpose } from './kernels.js';
+import { addBias, geluBackward, layerNorm, layerNormBackward, matmul, matmulAtB, matmulBiasGelu, sumRows, transpose } from './kernels.js';
 
 export interface EngineConfig {
   vocabSize: number;
@@ -286,9 +286,7 @@ export function forward(w: PackedWeights, batch: PackedBatch, save: boolean, kv:
     matmul(att, L.wo, x, N, D, D, true);
     const h2 = sv ? sv.h2 : h1;
     layerNorm(x, L.ln2g, L.ln2b, h2, N, D, sv?.xhat2 ?? null, sv?.rstd2 ?? null);
-    matmul(h2, L.w1, u, N, D, M);
-    addBias(u, L.b1, N, M);
-    gelu(u, g, N * M);
+    matmulBiasGelu(h2, L.w1, L.b1, u, g, N, D, M);
     matmul(g, L.w2, x, N, M, D, true);
     addBias(x, L.b2, N, D);
     if (sv) layers.push(sv);

@@ -17,7 +17,7 @@
  */
 import type { SampleResult } from '../policy.js';
 import { attendBlock, kvArrays } from './attn.js';
-import { addBias, gelu, layerNorm, matmul } from './kernels.js';
+import { addBias, layerNorm, matmul, matmulBiasGelu } from './kernels.js';
 import { forward, type KvOut, type PackedWeights } from './model.js';
 
 export interface EngineSampleOptions {
@@ -96,9 +96,7 @@ function decodeStep(w: PackedWeights, kv: KvOut, rows: Int32Array, toks: Int32Ar
     }
     matmul(att, L.wo, x, A, D, D, true);
     layerNorm(x, L.ln2g, L.ln2b, h, A, D, null, null);
-    matmul(h, L.w1, u, A, D, M);
-    addBias(u, L.b1, A, M);
-    gelu(u, g, A * M);
+    matmulBiasGelu(h, L.w1, L.b1, u, g, A, D, M);
     matmul(g, L.w2, x, A, M, D, true);
     addBias(x, L.b2, A, D);
   }

@@ -1,0 +1,60 @@
+/**
+ * Fused engine kernels (lib/train/engine/kernels.ts) against their unfused scalar JS composition:
+ * matmulBiasGelu (u = A·W + b, g = GELU(u); bias as the WebAssembly gemm's starting value) vs matmul +
+ * addBias + gelu with the JS kernels, on random inputs with odd row counts and a width the fused path does
+ * not take (N not a multiple of 8).
+ */
+import { describe, expect, it } from 'vitest';
+import { matmulBiasGelu, setWasmKernels } from '../../lib/train/engine/kernels.js';
+
+function rand(n: number, seed: number): Float32Array {
+  let s = seed;
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    s = (s * 16807) % 2147483647;
+    a[i] = (s / 2147483647 - 0.5) * 2;
+  }
+  return a;
+}
+
+function maxRel(a: Float32Array, b: Float32Array): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(b[i])));
+  return m;
+}
+
+describe('matmulBiasGelu', () => {
+  for (const [M, K, N] of [
+    [1, 32, 128],
+    [5, 32, 128],
+    [37, 16, 64],
+    [130, 32, 128],
+    [7, 8, 12],
+  ])
+    it(`matches matmul + addBias + gelu in JS: ${M}×${K}·${K}×${N}`, () => {
+      const A = rand(M * K, 3 + M);
+      const W = rand(K * N, 5 + N);
+      const b = rand(N, 7 + K);
+      const u1 = new Float32Array(M * N);
+      const g1 = new Float32Array(M * N);
+      const u2 = new Float32Array(M * N);
+      const g2 = new Float32Array(M * N);
+      matmulBiasGelu(A, W, b, u1, g1, M, K, N);
+      setWasmKernels(false);
+      try {
+        matmulBiasGelu(A, W, b, u2, g2, M, K, N);
+      } finally {
+        setWasmKernels(true);
+      }
+      // a direct check of one element: u[i, j] = Σ_p A[i, p] W[p, j] + b[j]
+      const i = M - 1;
+      const j = N - 1;
+      let ref = b[j];
+      for (let p = 0; p < K; p++) ref += A[i * K + p] * W[p * N + j];
+      expect(Math.abs(u1[i * N + j] - ref)).toBeLessThan(1e-5);
+      expect(maxRel(u1, u2)).toBeLessThan(1e-5);
+      expect(maxRel(g1, g2)).toBeLessThan(1e-5);
+      // every row got its bias (no row left at zero)
+      for (let r = 0; r < M; r++) expect(u1[r * N]).not.toBe(0);
+    });
+});
