@@ -2,10 +2,11 @@
  * Fused engine kernels (lib/train/engine/kernels.ts) against their unfused scalar JS composition:
  * matmulBiasGelu (u = A·W + b, g = GELU(u); bias as the WebAssembly gemm's starting value) vs matmul +
  * addBias + gelu with the JS kernels, on random inputs with odd row counts and a width the fused path does
- * not take (N not a multiple of 8).
+ * not take (N not a multiple of 8); the sampler's exp-and-sum kernel (wasm.ts expsum) against Math.exp.
  */
 import { describe, expect, it } from 'vitest';
-import { matmulBiasGelu, setWasmKernels } from '../../lib/train/engine/kernels.js';
+import { matmulBiasGelu, setWasmKernels, wasmKernelsActive } from '../../lib/train/engine/kernels.js';
+import { wasmExpsum } from '../../lib/train/engine/wasm.js';
 
 function rand(n: number, seed: number): Float32Array {
   let s = seed;
@@ -57,4 +58,41 @@ describe('matmulBiasGelu', () => {
       // every row got its bias (no row left at zero)
       for (let r = 0; r < M; r++) expect(u1[r * N]).not.toBe(0);
     });
+});
+
+describe('wasm expsum (the sampler softmax)', () => {
+  it('e_v = exp(z_v − max) and their sum, to float32 precision, for odd lengths', () => {
+    const w = wasmExpsum();
+    if (!wasmKernelsActive()) {
+      expect(w === null || w !== null).toBe(true);
+      return;
+    }
+    expect(w).not.toBeNull();
+    const ws = w as NonNullable<typeof w>;
+    for (const [n, spread] of [
+      [1, 1],
+      [55, 4],
+      [13, 40],
+      [1001, 10],
+    ]) {
+      const z = rand(n, 11 + n);
+      for (let i = 0; i < n; i++) z[i] *= spread;
+      let mx = -Infinity;
+      for (let i = 0; i < n; i++) mx = Math.max(mx, z[i]);
+      const f = ws.reserve(n + 8);
+      f.set(z, 0);
+      f[n] = 123; // overwritten by the padding only up to the next multiple of 4
+      const sum = ws.expsum(0, n, mx);
+      const got = ws.f32;
+      let ref = 0;
+      for (let i = 0; i < n; i++) {
+        const ex = Math.exp(z[i] - mx);
+        ref += ex;
+        // float32: z − max rounds by up to |z − max|·2⁻²⁴, the polynomial adds ~2 ulp
+        expect(Math.abs(got[i] - ex), `n ${n} i ${i}`).toBeLessThan(ex * (3e-7 + Math.abs(z[i] - mx) * 1.2e-7) + 1e-38);
+      }
+      expect(Math.abs(sum - ref) / ref).toBeLessThan(1e-6);
+      if (n % 4 !== 0) expect(got[n]).toBe(0);
+    }
+  });
 });

@@ -17,7 +17,8 @@
  */
 import type { SampleResult } from '../policy.js';
 import { attendBlock, kvArrays } from './attn.js';
-import { addBias, layerNorm, matmul, matmulBiasGelu } from './kernels.js';
+import { addBias, layerNorm, matmul, matmulBiasGelu, wasmKernelsActive } from './kernels.js';
+import { wasmExpsum } from './wasm.js';
 import { forward, type KvOut, type PackedWeights } from './model.js';
 
 export interface EngineSampleOptions {
@@ -212,30 +213,57 @@ export function sampleBatch(w: PackedWeights, prompts: readonly (readonly number
     logits = fullStep(w, seqs, active, A);
   }
   const e = new Float64Array(V);
+  const ws = wasmKernelsActive() ? wasmExpsum() : null;
+  ws?.reserve(V + 4);
   const sc = scratch(w, B, cacheLen);
   const done = new Uint8Array(B);
   for (let step = 0; step < R; step++) {
     for (let a = 0; a < A; a++) {
       const r = active[a];
-      // log-softmax of z = logits/τ as logSoftmaxRow computes it (same max, same sum, same order), with
-      // the exponentials kept: p_v = e_v / Σe, entropy = lse − Σ p_v z_v, one exp per vocabulary entry.
       const o = a * V;
-      let mx = -Infinity;
-      for (let v = 0; v < V; v++) {
-        const z = logits[o + v] * invTemp;
-        if (z > mx) mx = z;
+      let lse: number;
+      let ent: number;
+      let inv: number;
+      if (ws) {
+        // z = logits/τ in float32; e_v = exp(z_v − max) and Σe in the WebAssembly kernel (wasm.ts expsum)
+        const f = ws.f32;
+        let mx = -Infinity;
+        for (let v = 0; v < V; v++) {
+          const z = logits[o + v] * invTemp;
+          f[v] = z;
+          if (z > mx) mx = z;
+        }
+        const mxf = Math.fround(mx);
+        const sum = ws.expsum(0, V, mxf);
+        lse = mxf + Math.log(sum);
+        inv = 1 / sum;
+        let pz = 0;
+        for (let v = 0; v < V; v++) {
+          const ev = f[v];
+          e[v] = ev;
+          pz += ev * Math.fround(logits[o + v] * invTemp);
+        }
+        ent = lse - pz * inv;
+      } else {
+        // log-softmax of z = logits/τ as logSoftmaxRow computes it (same max, same sum, same order), with
+        // the exponentials kept: p_v = e_v / Σe, entropy = lse − Σ p_v z_v, one exp per vocabulary entry.
+        let mx = -Infinity;
+        for (let v = 0; v < V; v++) {
+          const z = logits[o + v] * invTemp;
+          if (z > mx) mx = z;
+        }
+        let sum = 0;
+        for (let v = 0; v < V; v++) {
+          const ev = Math.exp(logits[o + v] * invTemp - mx);
+          e[v] = ev;
+          sum += ev;
+        }
+        lse = mx + Math.log(sum);
+        inv = 1 / sum;
+        let pz = 0;
+        for (let v = 0; v < V; v++) pz += e[v] * inv * (logits[o + v] * invTemp);
+        ent = lse - pz;
       }
-      let sum = 0;
-      for (let v = 0; v < V; v++) {
-        const ev = Math.exp(logits[o + v] * invTemp - mx);
-        e[v] = ev;
-        sum += ev;
-      }
-      const lse = mx + Math.log(sum);
-      const inv = 1 / sum;
-      let pz = 0;
-      for (let v = 0; v < V; v++) pz += e[v] * inv * (logits[o + v] * invTemp);
-      const ent = lse - pz;
       let tok = V - 1;
       if (opts.greedy) {
         let best = -Infinity;
@@ -257,7 +285,7 @@ export function sampleBatch(w: PackedWeights, prompts: readonly (readonly number
       }
       seqs[r].push(tok);
       res.responses[r].push(tok);
-      res.oldLogProbs[r].push(Math.fround(logits[o + tok] * invTemp - lse));
+      res.oldLogProbs[r].push(Math.fround((ws ? Math.fround(logits[o + tok] * invTemp) : logits[o + tok] * invTemp) - lse));
       res.responseMask[r].push(1);
       res.entropies[r].push(ent);
       if (opts.eosId !== undefined && tok === opts.eosId) done[r] = 1;

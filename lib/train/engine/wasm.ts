@@ -351,6 +351,105 @@ export function attnModuleBytes(dh: number): Uint8Array {
 const EXP_C = [1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1];
 
 /**
+ * Code leaving exp(x) on the stack for the v128 local `X` (clobbered, as `NF`): x clamped to ≥ −88 (whose
+ * exp is exactly 0 here: 2ⁿ with n = −127 has a zero exponent field), n = round(x·log₂e), r = x − n·ln2
+ * in two parts, e^r = 1 + r + r²·P(r), times 2ⁿ built in the exponent bits.
+ */
+function expCode(X: number, NF: number): number[] {
+  const code: number[] = [];
+  const e = (...xs: number[][]) => xs.forEach((x) => code.push(...x));
+  const k = op.f32x4Const;
+  const simd = (x: number) => [0xfd, ...uleb(x)];
+  const i32x4c = (v: number) => [0xfd, ...uleb(0x0c), ...new Uint8Array(new Int32Array([v, v, v, v]).buffer)];
+  e(op.get(X), k(-88), op.f32x4Max, op.set(X));
+  e(op.get(X), k(Math.LOG2E), op.f32x4Mul, simd(0x6a) /* f32x4.nearest */, op.set(NF));
+  e(op.get(X), op.get(NF), k(0.693359375), op.f32x4Mul, op.f32x4Sub, op.get(NF), k(-2.12194440e-4), op.f32x4Mul, op.f32x4Sub, op.set(X));
+  e(k(EXP_C[0]));
+  for (let m = 1; m < EXP_C.length; m++) e(op.get(X), op.f32x4Mul, k(EXP_C[m]), op.f32x4Add);
+  e(op.get(X), op.get(X), op.f32x4Mul, op.f32x4Mul, op.get(X), op.f32x4Add, k(1), op.f32x4Add);
+  // · 2ⁿ: i32x4.trunc_sat_f32x4_s, + 127, << 23 (i32x4.add, i32x4.shl)
+  e(op.get(NF), simd(0xf8), i32x4c(127), simd(0xae), op.i32(23), simd(0xab), op.f32x4Mul);
+  return code;
+}
+
+/**
+ * The module of expsum(z, n, mx) → sum (byte address z, n values, mx float32): z[j] = e^(z[j] − mx) for
+ * j < n in float32 (expCode, 4 lanes; z padded to a multiple of 4 with −∞ → 0), returns Σ_j z[j] summed
+ * per lane, then lanes (0+1)+(2+3). Own memory (env.mem). The sampler's softmax over the vocabulary.
+ */
+export function expsumModuleBytes(): Uint8Array {
+  const [Z, N, MX, J, N4, X, NF, Y, VS, VM] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const code: number[] = [];
+  const e = (...xs: number[][]) => xs.forEach((x) => code.push(...x));
+  const f32c = (v: number) => [0x43, ...new Uint8Array(new Float32Array([v]).buffer)];
+  const extract = (lane: number) => [0xfd, ...uleb(0x1f), lane];
+  const zAddr = () => e(op.get(Z), op.get(J), op.i32(4), op.mul, op.add);
+  e(op.get(N), op.set(J));
+  e(op.get(N), op.i32(3), op.add, op.i32(-4), [0x71], op.set(N4));
+  e(op.block, op.loop, op.get(J), op.get(N4), op.geU, op.brIf(1));
+  zAddr();
+  e(f32c(-Infinity), [0x38, 2, 0]);
+  e(op.get(J), op.i32(1), op.add, op.set(J));
+  e(op.br(0), op.end, op.end);
+  e(op.get(MX), op.f32x4Splat, op.set(VM), op.vZero, op.set(VS), op.i32(0), op.set(J));
+  e(op.block, op.loop, op.get(J), op.get(N4), op.geU, op.brIf(1));
+  zAddr();
+  e(op.vLoad(0), op.get(VM), op.f32x4Sub, op.set(X));
+  e(expCode(X, NF), op.set(Y));
+  zAddr();
+  e(op.get(Y), op.vStore(0));
+  e(op.get(VS), op.get(Y), op.f32x4Add, op.set(VS));
+  e(op.get(J), op.i32(4), op.add, op.set(J));
+  e(op.br(0), op.end, op.end);
+  e(op.get(VS), extract(0), op.get(VS), extract(1), [0x92], op.get(VS), extract(2), op.get(VS), extract(3), [0x92], [0x92]);
+  e(op.end);
+  const F32 = 0x7d;
+  const body = [...vec([[...uleb(2), I32], [...uleb(5), V128]]), ...code];
+  const bytes = [
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, vec([[0x60, ...vec([[I32], [I32], [F32]]), ...vec([[F32]])]])),
+    ...section(2, vec([[...str('env'), ...str('mem'), 0x02, 0x00, 0x01]])),
+    ...section(3, vec([[0x00]])),
+    ...section(7, vec([[...str('expsum'), 0x00, 0x00]])),
+    ...section(10, vec([[...uleb(body.length), ...body]])),
+  ];
+  return Uint8Array.from(bytes);
+}
+
+/** The sampler's exp-and-sum kernel and its memory; null where WebAssembly SIMD is unavailable. */
+export interface WasmExpsum {
+  expsum: (z: number, n: number, mx: number) => number;
+  f32: Float32Array;
+  reserve(floats: number): Float32Array;
+}
+
+let expsumCached: WasmExpsum | null | undefined;
+
+export function wasmExpsum(): WasmExpsum | null {
+  if (expsumCached !== undefined) return expsumCached;
+  try {
+    const memory = new WebAssembly.Memory({ initial: 1 });
+    const inst = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(expsumModuleBytes())), { env: { mem: memory } });
+    const w: WasmExpsum = {
+      expsum: inst.exports.expsum as WasmExpsum['expsum'],
+      f32: new Float32Array(memory.buffer),
+      reserve(floats: number): Float32Array {
+        const need = floats * 4;
+        if (need > memory.buffer.byteLength) {
+          memory.grow(Math.ceil((need - memory.buffer.byteLength) / 65536));
+          w.f32 = new Float32Array(memory.buffer);
+        } else if (w.f32.buffer !== memory.buffer) w.f32 = new Float32Array(memory.buffer);
+        return w.f32;
+      },
+    };
+    expsumCached = w;
+  } catch {
+    expsumCached = null;
+  }
+  return expsumCached;
+}
+
+/**
  * Body of attend(q, k, v, stride, n, s, o) for dh = 4c: one query (q already multiplied by 1/√dh) over keys
  * and values 0 … n−1 (byte stride `stride`): scores s[j] = q·k_j as `dot`; m = max; s[j] = e^(s[j] − m) in
  * float32 (Cephes expf, 4 lanes; s padded to a multiple of 4 with −∞, whose exp is exactly 0 here); the
@@ -366,18 +465,11 @@ function attendBody(c: number): number[] {
   const code: number[] = [];
   const e = (...xs: number[][]) => xs.forEach((x) => code.push(...x));
   const f32c = (v: number) => [0x43, ...new Uint8Array(new Float32Array([v]).buffer)];
-  const i32x4c = (v: number) => [0xfd, ...uleb(0x0c), ...new Uint8Array(new Int32Array([v, v, v, v]).buffer)];
   const f32Add = [0x92];
   const f32Max = [0x97];
   const f32Div = [0x95];
   const f32Store = (offset: number) => [0x38, 2, ...uleb(offset)];
   const extract = (lane: number) => [0xfd, ...uleb(0x1f), lane];
-  const simd = (x: number) => [0xfd, ...uleb(x)];
-  const NEAREST = simd(0x6a);
-  const TRUNC_SAT = simd(0xf8);
-  const I32X4_ADD = simd(0xae);
-  const I32X4_SHL = simd(0xab);
-  const k = op.f32x4Const;
   const sAddr = () => e(op.get(S), op.get(J), op.i32(4), op.mul, op.add);
   const hsum = (v: number) => e(op.get(v), extract(0), op.get(v), extract(1), f32Add, op.get(v), extract(2), op.get(v), extract(3), f32Add, f32Add);
   // scores and max
@@ -406,13 +498,8 @@ function attendBody(c: number): number[] {
   e(op.get(MX), op.f32x4Splat, op.set(VM), op.vZero, op.set(VS), op.i32(0), op.set(J));
   e(op.block, op.loop, op.get(J), op.get(N4), op.geU, op.brIf(1));
   sAddr();
-  e(op.vLoad(0), op.get(VM), op.f32x4Sub, k(-88), op.f32x4Max, op.set(X));
-  e(op.get(X), k(Math.LOG2E), op.f32x4Mul, NEAREST, op.set(NF));
-  e(op.get(X), op.get(NF), k(0.693359375), op.f32x4Mul, op.f32x4Sub, op.get(NF), k(-2.12194440e-4), op.f32x4Mul, op.f32x4Sub, op.set(X));
-  e(k(EXP_C[0]));
-  for (let m = 1; m < EXP_C.length; m++) e(op.get(X), op.f32x4Mul, k(EXP_C[m]), op.f32x4Add);
-  e(op.get(X), op.get(X), op.f32x4Mul, op.f32x4Mul, op.get(X), op.f32x4Add, k(1), op.f32x4Add);
-  e(op.get(NF), TRUNC_SAT, i32x4c(127), I32X4_ADD, op.i32(23), I32X4_SHL, op.f32x4Mul, op.set(Y));
+  e(op.vLoad(0), op.get(VM), op.f32x4Sub, op.set(X));
+  e(expCode(X, NF), op.set(Y));
   sAddr();
   e(op.get(Y), op.vStore(0));
   e(op.get(VS), op.get(Y), op.f32x4Add, op.set(VS));
