@@ -8,10 +8,11 @@
  * probs[po + (h·nq + i)·nq + j].
  *
  * Where the WebAssembly SIMD kernels run (wasmKernelsActive, dh a multiple of 4 up to 64; wasm.ts
- * wasmAttn), the row's queries, keys and values are copied into the kernel's memory once and each
- * (head, query) runs dot (scores q·kⱼ in float32) → softmax in JS (max, exp, float64 sum, as attendRow) →
- * wsum (Σ pⱼ·vⱼ in float32). Otherwise the scalar JS `attendRow` (float64 sums) runs. Either way every
- * caller uses the same arithmetic, and a query's result depends only on its own prefix, so KV-cache and
+ * wasmAttn), the row's queries (times 1/√dh) are copied into the kernel's memory, and its keys and values
+ * too unless they already live there (the decoder's cache, kvArrays); each (head, query) is one `attend`
+ * call: scores, max, exp, sum and the weighted sum of values, all in float32 with 4 lanes. Otherwise the
+ * scalar JS `attendRow` (float64 sums) runs. Either way every caller uses the same arithmetic, and a
+ * query's result depends only on its own prefix, so KV-cache and
  * full-prefix decoding still agree bit for bit.
  */
 import { attendRow, wasmKernelsActive } from './kernels.js';

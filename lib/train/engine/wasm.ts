@@ -280,69 +280,21 @@ export function wasmGemm(): WasmGemm | null {
 }
 
 /**
- * Attention kernels for head size `dh` (a multiple of 4, ≤ 64), unrolled over dh/4 vectors; a module of
- * its own (own memory, env.mem). Two exports, all byte addresses:
- *   dot(q, k, ks, n, s):   s[j] = q·k_j for j < n, k_j at k + j·ks; per lane the products of the dh/4
- *                          vectors summed in order, then lanes (0+1)+(2+3), in float32
- *   wsum(p, v, vs, n, o):  o = Σ_j p[j]·v_j (j = 0, 1, … in order), in float32
- * The softmax between them runs in JS (exp); see attn.ts.
+ * The attention kernel for head size `dh` (a multiple of 4, ≤ 64), unrolled over dh/4 vectors: a module
+ * of its own (own memory, env.mem) with one export, attend (see attendBody; all addresses in bytes). Used
+ * by attn.ts attendBlock.
  */
 export function attnModuleBytes(dh: number): Uint8Array {
   if (dh % 4 !== 0 || dh < 4 || dh > 64) throw new Error(`attnModuleBytes: head size ${dh} not a multiple of 4 in [4, 64]`);
   const c = dh / 4;
-  const f32Add = [0x92];
-  const f32Store = (offset: number) => [0x38, 2, ...uleb(offset)];
-  const extract = (lane: number) => [0xfd, ...uleb(0x1f), lane];
-  // dot: params q k ks n s (0..4); i32 locals j(5) kp(6); v128 locals acc(7), q_m (8..)
-  const dot: number[] = [];
-  {
-    const [Q, K, KS, N, S, J, KP, ACC] = [0, 1, 2, 3, 4, 5, 6, 7];
-    const qv = (m: number) => 8 + m;
-    const e = (...xs: number[][]) => xs.forEach((x) => dot.push(...x));
-    for (let m = 0; m < c; m++) e(op.get(Q), op.vLoad(16 * m), op.set(qv(m)));
-    e(op.get(K), op.set(KP), op.i32(0), op.set(J));
-    e(op.block, op.loop);
-    e(op.get(J), op.get(N), op.geU, op.brIf(1));
-    e(op.get(qv(0)), op.get(KP), op.vLoad(0), op.f32x4Mul);
-    for (let m = 1; m < c; m++) e(op.get(qv(m)), op.get(KP), op.vLoad(16 * m), op.f32x4Mul, op.f32x4Add);
-    e(op.set(ACC));
-    // address of s[j], then (l0 + l1) + (l2 + l3)
-    e(op.get(S), op.get(J), op.i32(4), op.mul, op.add);
-    e(op.get(ACC), extract(0), op.get(ACC), extract(1), f32Add, op.get(ACC), extract(2), op.get(ACC), extract(3), f32Add, f32Add);
-    e(f32Store(0));
-    e(op.get(KP), op.get(KS), op.add, op.set(KP));
-    e(op.get(J), op.i32(1), op.add, op.set(J));
-    e(op.br(0), op.end, op.end, op.end);
-  }
-  const dotBody = [...vec([[...uleb(2), I32], [...uleb(1 + c), V128]]), ...dot];
-  // wsum: params p v vs n o (0..4); i32 locals j(5) vp(6) pp(7); v128 locals pv(8), o_m (9..)
-  const ws: number[] = [];
-  {
-    const [P, Vv, VS, N, O, J, VP, PP, PV] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
-    const ov = (m: number) => 9 + m;
-    const e = (...xs: number[][]) => xs.forEach((x) => ws.push(...x));
-    for (let m = 0; m < c; m++) e(op.vZero, op.set(ov(m)));
-    e(op.get(Vv), op.set(VP), op.get(P), op.set(PP), op.i32(0), op.set(J));
-    e(op.block, op.loop);
-    e(op.get(J), op.get(N), op.geU, op.brIf(1));
-    e(op.get(PP), op.f32Load(0), op.f32x4Splat, op.set(PV));
-    for (let m = 0; m < c; m++) e(op.get(ov(m)), op.get(PV), op.get(VP), op.vLoad(16 * m), op.f32x4Mul, op.f32x4Add, op.set(ov(m)));
-    e(op.get(VP), op.get(VS), op.add, op.set(VP));
-    e(op.get(PP), op.i32(4), op.add, op.set(PP));
-    e(op.get(J), op.i32(1), op.add, op.set(J));
-    e(op.br(0), op.end, op.end);
-    for (let m = 0; m < c; m++) e(op.get(O), op.get(ov(m)), op.vStore(16 * m));
-    e(op.end);
-  }
-  const wsBody = [...vec([[...uleb(3), I32], [...uleb(1 + c), V128]]), ...ws];
   const atBody = attendBody(c);
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([[0x60, ...vec(new Array(5).fill([I32])), 0x00], [0x60, ...vec(new Array(7).fill([I32])), 0x00]])),
+    ...section(1, vec([[0x60, ...vec(new Array(7).fill([I32])), 0x00]])),
     ...section(2, vec([[...str('env'), ...str('mem'), 0x02, 0x00, 0x01]])),
-    ...section(3, vec([[0x00], [0x00], [0x01]])),
-    ...section(7, vec([[...str('dot'), 0x00, 0x00], [...str('wsum'), 0x00, 0x01], [...str('attend'), 0x00, 0x02]])),
-    ...section(10, vec([dotBody, wsBody, atBody].map((b) => [...uleb(b.length), ...b]))),
+    ...section(3, vec([[0x00]])),
+    ...section(7, vec([[...str('attend'), 0x00, 0x00]])),
+    ...section(10, vec([[...uleb(atBody.length), ...atBody]])),
   ];
   return Uint8Array.from(bytes);
 }
@@ -451,9 +403,10 @@ export function wasmExpsum(): WasmExpsum | null {
 
 /**
  * Body of attend(q, k, v, stride, n, s, o) for dh = 4c: one query (q already multiplied by 1/√dh) over keys
- * and values 0 … n−1 (byte stride `stride`): scores s[j] = q·k_j as `dot`; m = max; s[j] = e^(s[j] − m) in
+ * and values 0 … n−1 (byte stride `stride`): scores s[j] = q·k_j (per lane the products of the dh/4
+ * vectors summed in order, then lanes (0+1)+(2+3)); m = max; s[j] = e^(s[j] − m) in
  * float32 (Cephes expf, 4 lanes; s padded to a multiple of 4 with −∞, whose exp is exactly 0 here); the
- * sum over lanes then (l0+l1)+(l2+l3); p_j = s[j]·(1/sum) written back to s; o = Σ p_j·v_j as `wsum`.
+ * sum over lanes then (l0+l1)+(l2+l3); p_j = s[j]·(1/sum) written back to s; o = Σ p_j·v_j (j = 0, 1, … in order).
  */
 function attendBody(c: number): number[] {
   const [Q, K, Vv, ST, N, S, O] = [0, 1, 2, 3, 4, 5, 6];
@@ -536,13 +489,10 @@ function attendBody(c: number): number[] {
   return [...locals, ...code];
 }
 
-type AttnFn = (a: number, b: number, stride: number, n: number, out: number) => void;
 type AttendFn = (q: number, k: number, v: number, stride: number, n: number, s: number, o: number) => void;
 
 /** The instantiated attention kernels for one head size and their memory. */
 export interface WasmAttn {
-  dot: AttnFn;
-  wsum: AttnFn;
   attend: AttendFn;
   /** A float32 view of the whole memory (refreshed after growth). */
   f32: Float32Array;
@@ -563,8 +513,6 @@ export function wasmAttn(dh: number): WasmAttn | null {
       const mod = new WebAssembly.Module(new Uint8Array(attnModuleBytes(dh)));
       const inst = new WebAssembly.Instance(mod, { env: { mem: memory } });
       const w: WasmAttn = {
-        dot: inst.exports.dot as AttnFn,
-        wsum: inst.exports.wsum as AttnFn,
         attend: inst.exports.attend as AttendFn,
         f32: new Float32Array(memory.buffer),
         reserve(floats: number): Float32Array {
