@@ -6,7 +6,7 @@
  * equals the same query inside a full block (what KV-cache = full-prefix decoding relies on).
  */
 import { describe, expect, it } from 'vitest';
-import { attendBlock, kvArrays } from '../../lib/train/engine/attn.js';
+import { attendBackwardRow, attendBlock, kvArrays } from '../../lib/train/engine/attn.js';
 import { setWasmKernels, wasmKernelsActive } from '../../lib/train/engine/kernels.js';
 import { attnModuleBytes, wasmAttn } from '../../lib/train/engine/wasm.js';
 
@@ -146,6 +146,59 @@ describe('wasm attention kernels', () => {
       K[5] += 3;
       attendBlock(src, (T - 1) * D, D, K, 0, V, 0, D, 1, T - 1, H, dh, 1 / Math.sqrt(dh), got, 0, D, null, 0, s);
       expect(maxRel(got, ref)).toBeGreaterThan(1e-6);
+    }
+  });
+
+  it('attendBackwardRow matches the backward formulas in float64 (dh 16 and 8, odd lengths, accumulating into dqkv)', () => {
+    if (!wasmKernelsActive()) {
+      expect(attendBackwardRow(new Float32Array(48), new Float32Array(48), new Float32Array(16), new Float32Array(2), 0, 0, 1, 2, 8, 1)).toBe(false);
+      return;
+    }
+    for (const [H, dh, T, o] of [
+      [2, 16, 17, 3],
+      [4, 8, 9, 0],
+      [2, 16, 1, 2],
+    ]) {
+      const D = H * dh;
+      const D3 = 3 * D;
+      const N = o + T + 2;
+      const qkv = rand(N * D3, 3 + T);
+      const datt = rand(N * D, 5 + T);
+      const scale = 1 / Math.sqrt(dh);
+      // probabilities from the forward
+      const probs = new Float32Array(3 + H * T * T);
+      const out = new Float32Array(N * D);
+      attendBlock(qkv, o * D3, D3, qkv, o * D3 + D, qkv, o * D3 + 2 * D, D3, T, 0, H, dh, scale, out, o * D, D, probs, 3, new Float64Array(T));
+      const init = rand(N * D3, 9 + T);
+      const got = init.slice();
+      expect(attendBackwardRow(qkv, got, datt, probs, 3, o, T, H, dh, scale)).toBe(true);
+      const ref = Float64Array.from(init);
+      for (let h = 0; h < H; h++)
+        for (let i = 0; i < T; i++) {
+          const po = 3 + (h * T + i) * T;
+          const dp = new Float64Array(i + 1);
+          let dot = 0;
+          for (let j = 0; j <= i; j++) {
+            let a = 0;
+            for (let d = 0; d < dh; d++) a += datt[(o + i) * D + h * dh + d] * qkv[(o + j) * D3 + 2 * D + h * dh + d];
+            dp[j] = a;
+            dot += probs[po + j] * a;
+            for (let d = 0; d < dh; d++) ref[(o + j) * D3 + 2 * D + h * dh + d] += probs[po + j] * datt[(o + i) * D + h * dh + d];
+          }
+          for (let j = 0; j <= i; j++) {
+            const ds = probs[po + j] * (dp[j] - dot) * scale;
+            for (let d = 0; d < dh; d++) {
+              ref[(o + i) * D3 + h * dh + d] += ds * qkv[(o + j) * D3 + D + h * dh + d];
+              ref[(o + j) * D3 + D + h * dh + d] += ds * qkv[(o + i) * D3 + h * dh + d];
+            }
+          }
+        }
+      let m = 0;
+      for (let i = 0; i < ref.length; i++) m = Math.max(m, Math.abs(got[i] - ref[i]) / Math.max(1, Math.abs(ref[i])));
+      expect(m, `H ${H} dh ${dh} T ${T}`).toBeLessThan(1e-5);
+      // rows outside the packed row are untouched
+      for (let i = 0; i < o * D3; i++) expect(got[i]).toBe(init[i]);
+      for (let i = (o + T) * D3; i < N * D3; i++) expect(got[i]).toBe(init[i]);
     }
   });
 });

@@ -101,3 +101,39 @@ export function kvArrays(dh: number, scratch: number, count: number, size: numbe
   for (let i = 0; i < count; i++) out.push(new Float32Array(f.buffer, 4 * (base + i * stride), size));
   return out;
 }
+
+/**
+ * Backward of `attendBlock` over one packed row (forward layout: qkv [T, 3D] from packed index o, saved
+ * probabilities [H, T, T] at probs[po …]): adds dQ, dK, dV of the row into dqkv (rows o … o+T−1, 3D wide),
+ * from the output gradient datt [T, D] (rows o …), with the WebAssembly kernel (wasm.ts attendBack:
+ * float32, the same order of terms as model.ts's JS loop). Returns false, touching nothing, where the
+ * wasm kernels do not run for dh: the caller runs its JS loop then.
+ */
+export function attendBackwardRow(qkv: Float32Array, dqkv: Float32Array, datt: Float32Array, probs: Float32Array, po: number, o: number, T: number, H: number, dh: number, scale: number): boolean {
+  const w = wasmKernelsActive() ? wasmAttn(dh) : null;
+  if (w === null) return false;
+  const D = H * dh;
+  const D3 = 3 * D;
+  // layout (floats): qkv [T, 3D] | dqkv [T, 3D] | dO [T, D] | p [H, T, T] | dp [T]
+  const xA = 0;
+  const dxA = T * D3;
+  const doA = dxA + T * D3;
+  const pA = doA + T * D;
+  const dpA = pA + H * T * T;
+  const f = w.reserve(dpA + T);
+  f.set(qkv.subarray(o * D3, (o + T) * D3), xA);
+  f.set(dqkv.subarray(o * D3, (o + T) * D3), dxA);
+  f.set(datt.subarray(o * D, (o + T) * D), doA);
+  f.set(probs.subarray(po, po + H * T * T), pA);
+  const rowB = 4 * D3;
+  for (let h = 0; h < H; h++) {
+    const hq = h * dh;
+    for (let i = 0; i < T; i++)
+      w.attendBack(
+        4 * (xA + i * D3 + hq), 4 * (xA + D + hq), 4 * (xA + 2 * D + hq), 4 * (doA + i * D + hq), 4 * (pA + (h * T + i) * T), i + 1, rowB,
+        4 * (dxA + i * D3 + hq), 4 * (dxA + D + hq), 4 * (dxA + 2 * D + hq), 4 * dpA, scale,
+      );
+  }
+  dqkv.set(f.subarray(dxA, dxA + T * D3), o * D3);
+  return true;
+}

@@ -18,7 +18,7 @@
  * Weights come in as `PolicyWeights` (name → Float32Array) and gradients go out the same way, so the
  * engine never needs tfjs; lib/train/policy.ts wraps it as tfjs custom-gradient ops.
  */
-import { attendBlock } from './attn.js';
+import { attendBackwardRow, attendBlock } from './attn.js';
 import { addBias, geluBackward, layerNorm, layerNormBackward, matmul, matmulAtB, matmulBiasGelu, sumRows, transpose } from './kernels.js';
 
 export interface EngineConfig {
@@ -372,6 +372,7 @@ export function backward(s: Saved, dLogits: Float32Array): WeightMap {
     for (let r = 0; r < B; r++) {
       const o = batch.off[r];
       const T = batch.off[r + 1] - o;
+      if (attendBackwardRow(qkv, dqkv, datt, S.probs, s.probOff[r], o, T, H, dh, scale)) continue;
       for (let h = 0; h < H; h++) {
         const qo = h * dh;
         const ko = D + h * dh;

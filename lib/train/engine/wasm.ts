@@ -281,22 +281,104 @@ export function wasmGemm(): WasmGemm | null {
 
 /**
  * The attention kernel for head size `dh` (a multiple of 4, ≤ 64), unrolled over dh/4 vectors: a module
- * of its own (own memory, env.mem) with one export, attend (see attendBody; all addresses in bytes). Used
- * by attn.ts attendBlock.
+ * of its own (own memory, env.mem) with two exports, attend (attendBody) and attendBack (attendBackBody),
+ * all addresses in bytes. Used by attn.ts attendBlock and attendBackwardRow.
  */
 export function attnModuleBytes(dh: number): Uint8Array {
   if (dh % 4 !== 0 || dh < 4 || dh > 64) throw new Error(`attnModuleBytes: head size ${dh} not a multiple of 4 in [4, 64]`);
   const c = dh / 4;
   const atBody = attendBody(c);
+  const backBody = attendBackBody(c);
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([[0x60, ...vec(new Array(7).fill([I32])), 0x00]])),
+    ...section(1, vec([[0x60, ...vec(new Array(7).fill([I32])), 0x00], [0x60, ...vec([...new Array(11).fill([I32]), [0x7d]]), 0x00]])),
     ...section(2, vec([[...str('env'), ...str('mem'), 0x02, 0x00, 0x01]])),
-    ...section(3, vec([[0x00]])),
-    ...section(7, vec([[...str('attend'), 0x00, 0x00]])),
-    ...section(10, vec([[...uleb(atBody.length), ...atBody]])),
+    ...section(3, vec([[0x00], [0x01]])),
+    ...section(7, vec([[...str('attend'), 0x00, 0x00], [...str('attendBack'), 0x00, 0x01]])),
+    ...section(10, vec([atBody, backBody].map((b) => [...uleb(b.length), ...b]))),
   ];
   return Uint8Array.from(bytes);
+}
+
+/**
+ * Body of attendBack(q, k, v, dO, p, n, stride, dq, dk, dv, dp, scale) for dh = 4c: the backward of one
+ * query over keys 0 … n−1 (key rows at byte stride `stride`, p = its n probabilities, dp = scratch of n):
+ *   dp_j = dO·v_j;  dot = Σ_j p_j·dp_j;  dv_j += p_j·dO                       (j = 0, 1, … in order)
+ *   ds_j = p_j·(dp_j − dot)·scale;  dq += ds_j·k_j;  dk_j += ds_j·q          (j = 0, 1, … in order)
+ * as model.ts's JS loop, in float32 (dq, dk, dv accumulate into what is there).
+ */
+function attendBackBody(c: number): number[] {
+  const [Q, K, Vv, DO, P, N, ST, DQ, DK, DV, DP, SC] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+  const [J, KP] = [12, 13];
+  const [DOT, PJ] = [14, 15];
+  const [ACC, PV] = [16, 17];
+  const qv = (m: number) => 18 + m;
+  const dov = (m: number) => 18 + c + m;
+  const dqv = (m: number) => 18 + 2 * c + m;
+  const code: number[] = [];
+  const e = (...xs: number[][]) => xs.forEach((x) => code.push(...x));
+  const f32Add = [0x92];
+  const f32Sub = [0x93];
+  const f32Mul = [0x94];
+  const f32Store = [0x38, 2, 0];
+  const extract = (lane: number) => [0xfd, ...uleb(0x1f), lane];
+  const at = (base: number, m: number) => e(op.get(base), op.get(KP), op.add, op.vLoad(16 * m));
+  const jAddr = (base: number) => e(op.get(base), op.get(J), op.i32(4), op.mul, op.add);
+  for (let m = 0; m < c; m++) e(op.get(Q), op.vLoad(16 * m), op.set(qv(m)), op.get(DO), op.vLoad(16 * m), op.set(dov(m)), op.get(DQ), op.vLoad(16 * m), op.set(dqv(m)));
+  // pass 1: dp, dot, dv
+  e([0x43, 0, 0, 0, 0], op.set(DOT), op.i32(0), op.set(J), op.i32(0), op.set(KP));
+  e(op.block, op.loop, op.get(J), op.get(N), op.geU, op.brIf(1));
+  e(op.get(dov(0)));
+  at(Vv, 0);
+  e(op.f32x4Mul);
+  for (let m = 1; m < c; m++) {
+    e(op.get(dov(m)));
+    at(Vv, m);
+    e(op.f32x4Mul, op.f32x4Add);
+  }
+  e(op.set(ACC));
+  jAddr(DP);
+  e(op.get(ACC), extract(0), op.get(ACC), extract(1), f32Add, op.get(ACC), extract(2), op.get(ACC), extract(3), f32Add, f32Add);
+  e(op.tee(PJ), f32Store); // PJ holds dp_j for a moment
+  jAddr(P);
+  e(op.f32Load(0), op.get(PJ), f32Mul, op.get(DOT), [0x92], op.set(DOT)); // dot += p_j·dp_j (as p·a + dot: the same sum)
+  jAddr(P);
+  e(op.f32Load(0), op.f32x4Splat, op.set(PV));
+  for (let m = 0; m < c; m++) {
+    e(op.get(DV), op.get(KP), op.add);
+    at(DV, m);
+    e(op.get(PV), op.get(dov(m)), op.f32x4Mul, op.f32x4Add, op.vStore(16 * m));
+  }
+  e(op.get(KP), op.get(ST), op.add, op.set(KP), op.get(J), op.i32(1), op.add, op.set(J));
+  e(op.br(0), op.end, op.end);
+  // pass 2: ds, dq, dk
+  e(op.i32(0), op.set(J), op.i32(0), op.set(KP));
+  e(op.block, op.loop, op.get(J), op.get(N), op.geU, op.brIf(1));
+  jAddr(P);
+  e(op.f32Load(0));
+  jAddr(DP);
+  e(op.f32Load(0), op.get(DOT), f32Sub, f32Mul, op.get(SC), f32Mul, op.f32x4Splat, op.set(PV));
+  for (let m = 0; m < c; m++) {
+    e(op.get(dqv(m)), op.get(PV));
+    at(K, m);
+    e(op.f32x4Mul, op.f32x4Add, op.set(dqv(m)));
+  }
+  for (let m = 0; m < c; m++) {
+    e(op.get(DK), op.get(KP), op.add);
+    at(DK, m);
+    e(op.get(PV), op.get(qv(m)), op.f32x4Mul, op.f32x4Add, op.vStore(16 * m));
+  }
+  e(op.get(KP), op.get(ST), op.add, op.set(KP), op.get(J), op.i32(1), op.add, op.set(J));
+  e(op.br(0), op.end, op.end);
+  for (let m = 0; m < c; m++) e(op.get(DQ), op.get(dqv(m)), op.vStore(16 * m));
+  e(op.end);
+  const F32 = 0x7d;
+  const locals = vec([
+    [...uleb(2), I32],
+    [...uleb(2), F32],
+    [...uleb(2 + 3 * c), V128],
+  ]);
+  return [...locals, ...code];
 }
 
 // float32 exp (Cephes expf): n = round(x·log₂e), r = x − n·ln2 (two parts), e^r by a degree-7 polynomial, ·2ⁿ
@@ -490,10 +572,12 @@ function attendBody(c: number): number[] {
 }
 
 type AttendFn = (q: number, k: number, v: number, stride: number, n: number, s: number, o: number) => void;
+type AttendBackFn = (q: number, k: number, v: number, dO: number, p: number, n: number, stride: number, dq: number, dk: number, dv: number, dp: number, scale: number) => void;
 
 /** The instantiated attention kernels for one head size and their memory. */
 export interface WasmAttn {
   attend: AttendFn;
+  attendBack: AttendBackFn;
   /** A float32 view of the whole memory (refreshed after growth). */
   f32: Float32Array;
   /** Make sure `floats` float32 values fit; returns the (possibly new) view. */
@@ -514,6 +598,7 @@ export function wasmAttn(dh: number): WasmAttn | null {
       const inst = new WebAssembly.Instance(mod, { env: { mem: memory } });
       const w: WasmAttn = {
         attend: inst.exports.attend as AttendFn,
+        attendBack: inst.exports.attendBack as AttendBackFn,
         f32: new Float32Array(memory.buffer),
         reserve(floats: number): Float32Array {
           const need = floats * 4;
