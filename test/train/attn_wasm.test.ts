@@ -6,7 +6,7 @@
  * equals the same query inside a full block (what KV-cache = full-prefix decoding relies on).
  */
 import { describe, expect, it } from 'vitest';
-import { attendBackwardRow, attendBlock, kvArrays } from '../../lib/train/engine/attn.js';
+import { attendBackwardRow, attendBlock, attendDecode, kvArrays } from '../../lib/train/engine/attn.js';
 import { setWasmKernels, wasmKernelsActive } from '../../lib/train/engine/kernels.js';
 import { attnModuleBytes, wasmAttn } from '../../lib/train/engine/wasm.js';
 
@@ -199,6 +199,42 @@ describe('wasm attention kernels', () => {
       // rows outside the packed row are untouched
       for (let i = 0; i < o * D3; i++) expect(got[i]).toBe(init[i]);
       for (let i = (o + T) * D3; i < N * D3; i++) expect(got[i]).toBe(init[i]);
+    }
+  });
+
+  it('attendDecode (all rows of a decoding step) = attendBlock per row, bit for bit, in the arena and in ordinary arrays', () => {
+    for (const dh of [16, 8]) {
+      const H = 2;
+      const D = H * dh;
+      const D3 = 3 * D;
+      const B = 5;
+      const cacheLen = 21;
+      const rows = Int32Array.from([4, 0, 2]);
+      const pos = Int32Array.from([20, 0, 7]);
+      const A = rows.length;
+      const qkv = rand(A * D3, 17 + dh);
+      const kvData = rand(2 * B * cacheLen * D, 19 + dh);
+      const scale = 1 / Math.sqrt(dh);
+      const s = new Float64Array(cacheLen);
+      for (const inArena of [true, false]) {
+        let K = kvData.slice(0, B * cacheLen * D);
+        let V = kvData.slice(B * cacheLen * D);
+        if (inArena) {
+          const arena = kvArrays(dh, Math.max(4 * cacheLen * D, 2 * B * D) + cacheLen + 8, 2, B * cacheLen * D);
+          if (arena === null) continue;
+          arena[0].set(K);
+          arena[1].set(V);
+          [K, V] = arena;
+        }
+        const got = new Float32Array(A * D);
+        attendDecode(qkv, D3, K, V, cacheLen, rows, pos, A, H, dh, scale, got, s);
+        const ref = new Float32Array(A * D);
+        for (let a = 0; a < A; a++) attendBlock(qkv, a * D3, D3, K, rows[a] * cacheLen * D, V, rows[a] * cacheLen * D, D, 1, pos[a], H, dh, scale, ref, a * D, D, null, 0, s);
+        expect(Array.from(got)).toEqual(Array.from(ref));
+        let nz = 0;
+        for (let i = 0; i < got.length; i++) if (got[i] !== 0) nz++;
+        expect(nz).toBe(got.length);
+      }
     }
   });
 });

@@ -137,3 +137,38 @@ export function attendBackwardRow(qkv: Float32Array, dqkv: Float32Array, datt: F
   dqkv.set(f.subarray(dxA, dxA + T * D3), o * D3);
   return true;
 }
+
+/**
+ * One decoding step's attention for A rows at once: row a's query (head h at qkv[a·D3 + h·dh]) at
+ * position pos[a] over its cache rows 0 … pos[a] (K, V [rows, cacheLen, D], row rows[a]) → out [A, D].
+ * The same arithmetic as `attendBlock` per row (the same `attend` call per head), with one copy of all
+ * queries in and all outputs out; where the cache is not in the kernels' memory (or no wasm), it is
+ * `attendBlock` per row. Throws if the cache views were detached (the memory grew under them: a sizing bug).
+ */
+export function attendDecode(qkv: Float32Array, D3: number, K: Float32Array, V: Float32Array, cacheLen: number, rows: Int32Array, pos: Int32Array, A: number, H: number, dh: number, scale: number, out: Float32Array, s: Float64Array): void {
+  const D = H * dh;
+  const w = wasmKernelsActive() ? wasmAttn(dh) : null;
+  if (w === null || K.buffer !== w.f32.buffer || V.buffer !== w.f32.buffer) {
+    for (let a = 0; a < A; a++) attendBlock(qkv, a * D3, D3, K, rows[a] * cacheLen * D, V, rows[a] * cacheLen * D, D, 1, pos[a], H, dh, scale, out, a * D, D, null, 0, s);
+    return;
+  }
+  const qA = 0;
+  const oA = A * D;
+  const sA = 2 * A * D;
+  const f = w.reserve(sA + cacheLen + 4);
+  if (K.length === 0 || f.buffer !== K.buffer) throw new Error('attendDecode: the KV cache was detached (kernel memory grew while it was in use)');
+  for (let a = 0; a < A; a++) {
+    const src = a * D3;
+    const dst = qA + a * D;
+    for (let d = 0; d < D; d++) f[dst + d] = qkv[src + d] * scale;
+  }
+  const kB = K.byteOffset;
+  const vB = V.byteOffset;
+  const rowB = 4 * D;
+  for (let a = 0; a < A; a++) {
+    const base = 4 * rows[a] * cacheLen * D;
+    const n = pos[a] + 1;
+    for (let h = 0; h < H; h++) w.attend(4 * (qA + a * D + h * dh), kB + base + 4 * h * dh, vB + base + 4 * h * dh, rowB, n, 4 * sA, 4 * (oA + a * D + h * dh));
+  }
+  out.set(f.subarray(oA, oA + A * D), 0);
+}

@@ -16,7 +16,7 @@
  * With `greedy` the argmax of the logits is taken (first maximum, as tf.argMax) and the rng is unused.
  */
 import type { SampleResult } from '../policy.js';
-import { attendBlock, kvArrays } from './attn.js';
+import { attendDecode, kvArrays } from './attn.js';
 import { addBias, layerNorm, matmul, matmulBiasGelu, wasmKernelsActive } from './kernels.js';
 import { wasmExpsum } from './wasm.js';
 import { forward, type KvOut, type PackedWeights } from './model.js';
@@ -93,8 +93,8 @@ function decodeStep(w: PackedWeights, kv: KvOut, rows: Int32Array, toks: Int32Ar
         K[dst + d] = qkv[src + D + d];
         Vc[dst + d] = qkv[src + 2 * D + d];
       }
-      attendBlock(qkv, src, D3, K, base * D, Vc, base * D, D, 1, t, H, dh, scale, att, a * D, D, null, 0, s);
     }
+    attendDecode(qkv, D3, K, Vc, kv.cacheLen, rows, pos, A, H, dh, scale, att, s);
     matmul(att, L.wo, x, A, D, D, true);
     layerNorm(x, L.ln2g, L.ln2b, h, A, D, null, null);
     matmulBiasGelu(h, L.w1, L.b1, u, g, A, D, M);
@@ -171,7 +171,8 @@ export function sampleBatch(w: PackedWeights, prompts: readonly (readonly number
     const shared = U < B;
     // The caches live in the attention kernels' memory where those run (read in place while decoding).
     const L2 = 2 * c.nLayers;
-    const arena = kvArrays(D / c.nHeads, 4 * cacheLen * D + cacheLen + 8, shared ? 2 * L2 : L2, B * cacheLen * D);
+    // scratch: the prefill's attendBlock (4·T·D + T + 8 floats) or a decoding step's attendDecode (2·B·D + T + 4)
+    const arena = kvArrays(D / c.nHeads, Math.max(4 * cacheLen * D, 2 * B * D) + cacheLen + 8, shared ? 2 * L2 : L2, B * cacheLen * D);
     const buf = (i: number, rows: number) => (arena ? arena[i].subarray(0, rows * cacheLen * D) : new Float32Array(rows * cacheLen * D));
     kv = { k: [], v: [], cacheLen };
     for (let l = 0; l < c.nLayers; l++) {
