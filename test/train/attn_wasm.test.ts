@@ -217,8 +217,8 @@ describe('wasm attention kernels', () => {
       const scale = 1 / Math.sqrt(dh);
       const s = new Float64Array(cacheLen);
       for (const inArena of [true, false]) {
-        let K = kvData.slice(0, B * cacheLen * D);
-        let V = kvData.slice(B * cacheLen * D);
+        let K: Float32Array = kvData.slice(0, B * cacheLen * D);
+        let V: Float32Array = kvData.slice(B * cacheLen * D);
         if (inArena) {
           const arena = kvArrays(dh, Math.max(4 * cacheLen * D, 2 * B * D) + cacheLen + 8, 2, B * cacheLen * D);
           if (arena === null) continue;
