@@ -2,10 +2,11 @@
  * Fused engine kernels (lib/train/engine/kernels.ts) against their unfused scalar JS composition:
  * matmulBiasGelu (u = A·W + b, g = GELU(u); bias as the WebAssembly gemm's starting value) vs matmul +
  * addBias + gelu with the JS kernels, on random inputs with odd row counts and a width the fused path does
- * not take (N not a multiple of 8); the sampler's exp-and-sum kernel (wasm.ts expsum) against Math.exp.
+ * not take (N not a multiple of 8); the sampler's exp-and-sum kernel (wasm.ts expsum) against Math.exp;
+ * the WebAssembly LayerNorm (wasm.ts ln) against the float64 JS one.
  */
 import { describe, expect, it } from 'vitest';
-import { matmulBiasGelu, setWasmKernels, wasmKernelsActive } from '../../lib/train/engine/kernels.js';
+import { layerNorm, layerNormJs, matmulBiasGelu, setWasmKernels, wasmKernelsActive } from '../../lib/train/engine/kernels.js';
 import { wasmExpsum } from '../../lib/train/engine/wasm.js';
 
 function rand(n: number, seed: number): Float32Array {
@@ -95,4 +96,40 @@ describe('wasm expsum (the sampler softmax)', () => {
       if (n % 4 !== 0) expect(got[n]).toBe(0);
     }
   });
+});
+
+describe('layerNorm (WebAssembly) vs layerNormJs', () => {
+  for (const [rows, D] of [
+    [1, 32],
+    [37, 32],
+    [5, 16],
+    [3, 8],
+    [4, 128],
+    [7, 6],
+  ])
+    it(`${rows} rows of width ${D}, with and without the saved x̂ and 1/σ`, () => {
+      const x = rand(rows * D, 13 + rows + D);
+      for (let i = 0; i < x.length; i++) x[i] = x[i] * 3 + (i % D) * 0.1; // a non-zero mean per row
+      const g = rand(D, 17 + D);
+      const b = rand(D, 19 + D);
+      const y1 = new Float32Array(rows * D);
+      const h1 = new Float32Array(rows * D);
+      const r1 = new Float32Array(rows);
+      const y2 = new Float32Array(rows * D);
+      const h2 = new Float32Array(rows * D);
+      const r2 = new Float32Array(rows);
+      const y3 = new Float32Array(rows * D);
+      layerNorm(x, g, b, y1, rows, D, h1, r1);
+      layerNorm(x, g, b, y3, rows, D, null, null);
+      layerNormJs(x, g, b, y2, rows, D, h2, r2);
+      expect(maxRel(y1, y2)).toBeLessThan(1e-5);
+      expect(maxRel(h1, h2)).toBeLessThan(1e-5);
+      expect(maxRel(r1, r2)).toBeLessThan(1e-5);
+      expect(Array.from(y3)).toEqual(Array.from(y1));
+      // normalised rows: mean 0, variance ~1 (ε aside)
+      let m = 0;
+      for (let d = 0; d < D; d++) m += h1[d];
+      expect(Math.abs(m / D)).toBeLessThan(1e-5);
+      expect(r1[0]).toBeGreaterThan(0);
+    });
 });

@@ -12,7 +12,7 @@
  *   gelu      tanh approximation 0.5·u·(1 + tanh(√(2/π)·(u + 0.044715·u³))) and its derivative
  */
 
-import { wasmGemm } from './wasm.js';
+import { wasmGemm, wasmLn } from './wasm.js';
 
 export const LN_EPS = 1e-5;
 const GELU_C = Math.sqrt(2 / Math.PI);
@@ -205,6 +205,29 @@ export function sumRows(dy: Float32Array, g: Float32Array, rows: number, n: numb
  * backward pass.
  */
 export function layerNorm(x: Float32Array, g: Float32Array, b: Float32Array, y: Float32Array, rows: number, D: number, xhat: Float32Array | null, rstd: Float32Array | null): void {
+  const w = useWasm && rows > 0 ? wasmLn(D, LN_EPS) : null;
+  if (w === null) return layerNormJs(x, g, b, y, rows, D, xhat, rstd);
+  // layout (floats): g [D] | b [D] | x [rows, D] | y [rows, D] | xhat [rows, D] | rstd [rows]
+  const n = rows * D;
+  const xA = 2 * D;
+  const yA = xA + n;
+  const hA = yA + n;
+  const rA = hA + n;
+  const f = w.reserve(rA + rows);
+  f.set(g.length === D ? g : g.subarray(0, D), 0);
+  f.set(b.length === D ? b : b.subarray(0, D), D);
+  f.set(x.length === n ? x : x.subarray(0, n), xA);
+  const save = xhat !== null && rstd !== null;
+  w.ln(4 * xA, 0, 4 * D, 4 * yA, save ? 4 * hA : 0, 4 * rA, rows);
+  y.set(f.subarray(yA, yA + n), 0);
+  if (save) {
+    xhat.set(f.subarray(hA, hA + n), 0);
+    rstd.set(f.subarray(rA, rA + rows), 0);
+  }
+}
+
+/** The scalar JS LayerNorm (float64 sums). */
+export function layerNormJs(x: Float32Array, g: Float32Array, b: Float32Array, y: Float32Array, rows: number, D: number, xhat: Float32Array | null, rstd: Float32Array | null): void {
   for (let r = 0, o = 0; r < rows; r++, o += D) {
     let mean = 0;
     for (let d = 0; d < D; d++) mean += x[o + d];

@@ -617,3 +617,105 @@ export function wasmAttn(dh: number): WasmAttn | null {
   attnCache.set(dh, out);
   return out;
 }
+
+/**
+ * LayerNorm over rows of width D (a multiple of 4, ≤ 128), unrolled over the D/4 vectors of a row (kept in
+ * locals): ln(x, g, b, y, xhat, rstd, rows), byte addresses; μ = (Σ x)/D, σ² = (Σ (x − μ)²)/D (vector
+ * lanes summed in order, then lanes (0+1)+(2+3)), rs = 1/√(σ² + ε), y = (x − μ)·rs·g + b, all in float32;
+ * xhat (= (x − μ)·rs) and rstd (= rs) are stored where xhat ≠ 0. Own memory (env.mem).
+ */
+export function lnModuleBytes(D: number, eps: number): Uint8Array {
+  if (D % 4 !== 0 || D < 4 || D > 128) throw new Error(`lnModuleBytes: width ${D} not a multiple of 4 in [4, 128]`);
+  const c = D / 4;
+  const [X, G, Bb, Y, XH, RS, ROWS] = [0, 1, 2, 3, 4, 5, 6];
+  const [R] = [7];
+  const [MEAN, RSV] = [8, 9];
+  const [ACC, VM] = [10, 11];
+  const xv = (m: number) => 12 + m;
+  const gv = (m: number) => 12 + c + m;
+  const bv = (m: number) => 12 + 2 * c + m;
+  const code: number[] = [];
+  const e = (...xs: number[][]) => xs.forEach((x) => code.push(...x));
+  const f32c = (v: number) => [0x43, ...new Uint8Array(new Float32Array([v]).buffer)];
+  const extract = (lane: number) => [0xfd, ...uleb(0x1f), lane];
+  const hsum = (v: number) => e(op.get(v), extract(0), op.get(v), extract(1), [0x92], op.get(v), extract(2), op.get(v), extract(3), [0x92], [0x92]);
+  for (let m = 0; m < c; m++) e(op.get(G), op.vLoad(16 * m), op.set(gv(m)), op.get(Bb), op.vLoad(16 * m), op.set(bv(m)));
+  e(op.i32(0), op.set(R));
+  e(op.block, op.loop, op.get(R), op.get(ROWS), op.geU, op.brIf(1));
+  for (let m = 0; m < c; m++) e(op.get(X), op.vLoad(16 * m), op.set(xv(m)));
+  e(op.get(xv(0)));
+  for (let m = 1; m < c; m++) e(op.get(xv(m)), op.f32x4Add);
+  e(op.set(ACC));
+  hsum(ACC);
+  e(f32c(D), [0x95], op.set(MEAN));
+  e(op.get(MEAN), op.f32x4Splat, op.set(VM));
+  for (let m = 0; m < c; m++) e(op.get(xv(m)), op.get(VM), op.f32x4Sub, op.set(xv(m)));
+  e(op.get(xv(0)), op.get(xv(0)), op.f32x4Mul);
+  for (let m = 1; m < c; m++) e(op.get(xv(m)), op.get(xv(m)), op.f32x4Mul, op.f32x4Add);
+  e(op.set(ACC));
+  e(f32c(1));
+  hsum(ACC);
+  e(f32c(D), [0x95], f32c(eps), [0x92], [0x91], [0x95], op.set(RSV)); // 1 / sqrt(var/D + eps)
+  e(op.get(RSV), op.f32x4Splat, op.set(VM));
+  for (let m = 0; m < c; m++) e(op.get(xv(m)), op.get(VM), op.f32x4Mul, op.set(xv(m)));
+  e(op.get(XH), op.if);
+  e(op.get(RS), op.get(RSV), [0x38, 2, 0]);
+  for (let m = 0; m < c; m++) e(op.get(XH), op.get(xv(m)), op.vStore(16 * m));
+  e(op.get(XH), op.i32(4 * D), op.add, op.set(XH), op.get(RS), op.i32(4), op.add, op.set(RS));
+  e(op.end);
+  for (let m = 0; m < c; m++) e(op.get(Y), op.get(xv(m)), op.get(gv(m)), op.f32x4Mul, op.get(bv(m)), op.f32x4Add, op.vStore(16 * m));
+  e(op.get(X), op.i32(4 * D), op.add, op.set(X), op.get(Y), op.i32(4 * D), op.add, op.set(Y));
+  e(op.get(R), op.i32(1), op.add, op.set(R));
+  e(op.br(0), op.end, op.end);
+  e(op.end);
+  const F32 = 0x7d;
+  const body = [...vec([[...uleb(1), I32], [...uleb(2), F32], [...uleb(2 + 3 * c), V128]]), ...code];
+  const bytes = [
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, vec([[0x60, ...vec(new Array(7).fill([I32])), 0x00]])),
+    ...section(2, vec([[...str('env'), ...str('mem'), 0x02, 0x00, 0x01]])),
+    ...section(3, vec([[0x00]])),
+    ...section(7, vec([[...str('ln'), 0x00, 0x00]])),
+    ...section(10, vec([[...uleb(body.length), ...body]])),
+  ];
+  return Uint8Array.from(bytes);
+}
+
+/** The LayerNorm kernel for one width and its memory. */
+export interface WasmLn {
+  ln: (x: number, g: number, b: number, y: number, xhat: number, rstd: number, rows: number) => void;
+  f32: Float32Array;
+  reserve(floats: number): Float32Array;
+}
+
+const lnCache = new Map<number, WasmLn | null>();
+
+/** The LayerNorm kernel for width D (ε as given); null where D is not a multiple of 4 in [4, 128] or SIMD is unavailable. */
+export function wasmLn(D: number, eps: number): WasmLn | null {
+  const hit = lnCache.get(D);
+  if (hit !== undefined) return hit;
+  let out: WasmLn | null = null;
+  if (D % 4 === 0 && D >= 4 && D <= 128) {
+    try {
+      const memory = new WebAssembly.Memory({ initial: 4 });
+      const inst = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(lnModuleBytes(D, eps))), { env: { mem: memory } });
+      const w: WasmLn = {
+        ln: inst.exports.ln as WasmLn['ln'],
+        f32: new Float32Array(memory.buffer),
+        reserve(floats: number): Float32Array {
+          const need = floats * 4;
+          if (need > memory.buffer.byteLength) {
+            memory.grow(Math.ceil((need - memory.buffer.byteLength) / 65536));
+            w.f32 = new Float32Array(memory.buffer);
+          } else if (w.f32.buffer !== memory.buffer) w.f32 = new Float32Array(memory.buffer);
+          return w.f32;
+        },
+      };
+      out = w;
+    } catch {
+      out = null;
+    }
+  }
+  lnCache.set(D, out);
+  return out;
+}
