@@ -2,7 +2,8 @@
  * Fused CPU kernels over `Float32Array` for the fast policy engine (issue 11 §1, docs/engine.md).
  *
  * Every kernel is a plain loop over row-major typed arrays: no tensor objects, no per-op allocation,
- * no dispatch. Sums are accumulated in float64 (JS numbers) and stored as float32, in a fixed order
+ * no dispatch. The JS kernels accumulate in float64 (JS numbers), the WebAssembly SIMD ones (wasm.ts:
+ * gemm, GELU, LayerNorm forward, attention in attn.ts) in float32; either way in a fixed order
  * (k = 0, 1, … for a matmul, j = 0 … t for attention), so a row's result never depends on which other
  * rows are in the batch: the KV-cache decoder and the full forward give bit-identical logits.
  *
