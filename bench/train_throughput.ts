@@ -298,6 +298,11 @@ async function benchWorkload(w: Workload, opts: { minS: number; tfjs: boolean; s
       check_logprobs: checkLp,
     };
     writeFileSync(join(dir, 'spec.json'), JSON.stringify(spec));
+    try {
+      execFileSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' });
+    } catch {
+      throw new Error(`the PyTorch peer needs ${PYTHON} with torch (Debian: apt-get install python3-torch); \`node --import tsx bench/train_throughput.ts --end-to-end\` runs the part without it`);
+    }
     const out = execFileSync(PYTHON, [resolve('bench/torch_policy.py'), join(dir, 'spec.json')], { encoding: 'utf8', maxBuffer: 64 << 20, env: { ...process.env, OMP_NUM_THREADS: '2' } });
     torch = JSON.parse(out.trim().split('\n').at(-1) as string);
   } finally {
