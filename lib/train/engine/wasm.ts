@@ -249,6 +249,23 @@ export interface WasmGemm {
   reserve(floats: number): Float32Array;
 }
 
+/** A float32 view of a module's memory that follows its growth (every kernel module's `f32` / `reserve`). */
+class MemoryView {
+  f32: Float32Array;
+  constructor(private readonly mem: WebAssembly.Memory) {
+    this.f32 = new Float32Array(mem.buffer);
+  }
+  /** Make sure `floats` float32 values fit; returns the (possibly new) view. */
+  reserve(floats: number): Float32Array {
+    const need = floats * 4;
+    if (need > this.mem.buffer.byteLength) {
+      this.mem.grow(Math.ceil((need - this.mem.buffer.byteLength) / 65536));
+      this.f32 = new Float32Array(this.mem.buffer);
+    } else if (this.f32.buffer !== this.mem.buffer) this.f32 = new Float32Array(this.mem.buffer);
+    return this.f32;
+  }
+}
+
 let cached: WasmGemm | null | undefined;
 
 export function wasmGemm(): WasmGemm | null {
@@ -257,21 +274,12 @@ export function wasmGemm(): WasmGemm | null {
     const memory = new WebAssembly.Memory({ initial: 16 });
     const mod = new WebAssembly.Module(new Uint8Array(gemmModuleBytes())); // a fresh ArrayBuffer-backed copy: types under TS 5.0 (tslab) and 6
     const inst = new WebAssembly.Instance(mod, { env: { mem: memory } });
-    const w: WasmGemm = {
+    const w: WasmGemm = Object.assign(new MemoryView(memory), {
       memory,
       gemm: inst.exports.gemm as GemmFn,
       gelu: inst.exports.gelu as WasmGemm['gelu'],
       geluBack: inst.exports.geluBack as WasmGemm['geluBack'],
-      f32: new Float32Array(memory.buffer),
-      reserve(floats: number): Float32Array {
-        const need = floats * 4;
-        if (need > memory.buffer.byteLength) {
-          memory.grow(Math.ceil((need - memory.buffer.byteLength) / 65536));
-          w.f32 = new Float32Array(memory.buffer);
-        } else if (w.f32.buffer !== memory.buffer) w.f32 = new Float32Array(memory.buffer);
-        return w.f32;
-      },
-    };
+    });
     cached = w;
   } catch {
     cached = null;
@@ -464,18 +472,9 @@ export function wasmExpsum(): WasmExpsum | null {
   try {
     const memory = new WebAssembly.Memory({ initial: 1 });
     const inst = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(expsumModuleBytes())), { env: { mem: memory } });
-    const w: WasmExpsum = {
+    const w: WasmExpsum = Object.assign(new MemoryView(memory), {
       expsum: inst.exports.expsum as WasmExpsum['expsum'],
-      f32: new Float32Array(memory.buffer),
-      reserve(floats: number): Float32Array {
-        const need = floats * 4;
-        if (need > memory.buffer.byteLength) {
-          memory.grow(Math.ceil((need - memory.buffer.byteLength) / 65536));
-          w.f32 = new Float32Array(memory.buffer);
-        } else if (w.f32.buffer !== memory.buffer) w.f32 = new Float32Array(memory.buffer);
-        return w.f32;
-      },
-    };
+    });
     expsumCached = w;
   } catch {
     expsumCached = null;
@@ -596,19 +595,10 @@ export function wasmAttn(dh: number): WasmAttn | null {
       const memory = new WebAssembly.Memory({ initial: 4 });
       const mod = new WebAssembly.Module(new Uint8Array(attnModuleBytes(dh)));
       const inst = new WebAssembly.Instance(mod, { env: { mem: memory } });
-      const w: WasmAttn = {
+      const w: WasmAttn = Object.assign(new MemoryView(memory), {
         attend: inst.exports.attend as AttendFn,
         attendBack: inst.exports.attendBack as AttendBackFn,
-        f32: new Float32Array(memory.buffer),
-        reserve(floats: number): Float32Array {
-          const need = floats * 4;
-          if (need > memory.buffer.byteLength) {
-            memory.grow(Math.ceil((need - memory.buffer.byteLength) / 65536));
-            w.f32 = new Float32Array(memory.buffer);
-          } else if (w.f32.buffer !== memory.buffer) w.f32 = new Float32Array(memory.buffer);
-          return w.f32;
-        },
-      };
+      });
       out = w;
     } catch {
       out = null;
@@ -699,18 +689,9 @@ export function wasmLn(D: number, eps: number): WasmLn | null {
     try {
       const memory = new WebAssembly.Memory({ initial: 4 });
       const inst = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(lnModuleBytes(D, eps))), { env: { mem: memory } });
-      const w: WasmLn = {
+      const w: WasmLn = Object.assign(new MemoryView(memory), {
         ln: inst.exports.ln as WasmLn['ln'],
-        f32: new Float32Array(memory.buffer),
-        reserve(floats: number): Float32Array {
-          const need = floats * 4;
-          if (need > memory.buffer.byteLength) {
-            memory.grow(Math.ceil((need - memory.buffer.byteLength) / 65536));
-            w.f32 = new Float32Array(memory.buffer);
-          } else if (w.f32.buffer !== memory.buffer) w.f32 = new Float32Array(memory.buffer);
-          return w.f32;
-        },
-      };
+      });
       out = w;
     } catch {
       out = null;
