@@ -16,25 +16,13 @@ import { selectBackend } from '../../lib/train/backend.js';
 import { computePolicyLoss, policyLossGrad, type LossAggMode } from '../../lib/train/loss.js';
 import { Policy, type PolicyConfig } from '../../lib/train/policy.js';
 import { Rng } from '../../lib/util/random.js';
-import { randomWeights } from './random_weights.js';
+import { maxAbs, maxAbsDiff, randomWeights } from './random_weights.js';
 
 beforeAll(async () => {
   await selectBackend('cpu');
 });
 
 
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
-
-function maxAbs(a: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
-  return m;
-}
 
 /** Random loss inputs: ratios spread over the clip range, advantages of both signs, ragged masks. */
 function lossInputs(seed: number, B: number, R: number) {

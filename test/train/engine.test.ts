@@ -12,7 +12,7 @@ import { goldCrossEntropy, goldCrossEntropyBucketed } from '../../lib/train/sft.
 import { makeBatch, TASK_FAMILIES, VOCAB_SIZE, maxPromptTokens } from '../../lib/train/tasks.js';
 import { Policy, resolveEngine, type PolicyConfig } from '../../lib/train/policy.js';
 import { Rng } from '../../lib/util/random.js';
-import { randomWeights } from './random_weights.js';
+import { maxAbs, maxAbsDiff, randomWeights } from './random_weights.js';
 
 const CFG: PolicyConfig = { vocabSize: 13, dModel: 16, nHeads: 2, nLayers: 2, maxLen: 24, seed: 5 };
 
@@ -30,18 +30,6 @@ function pair(cfg: PolicyConfig, seed: number): [Policy, Policy] {
   return [js, ref];
 }
 
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
-
-function maxAbs(a: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
-  return m;
-}
 
 /** Ragged rows: prompts of different lengths, the same response length R. */
 function raggedRows(V: number, seed: number, promptLens: number[], R: number): number[][] {

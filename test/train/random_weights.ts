@@ -1,4 +1,5 @@
-/** Test helper: random policy weights large enough that every gradient is far from zero (LN gains around 1). */
+/** Test helpers of the engine tests: random policy weights (every gradient far from zero, LN gains around 1) and max-abs differences. */
+import { expect } from 'vitest';
 import type { Policy, PolicyWeights } from '../../lib/train/policy.js';
 import { Rng } from '../../lib/util/random.js';
 
@@ -14,4 +15,19 @@ export function randomWeights(p: Policy, seed: number, std = 0.4): PolicyWeights
     out[name] = a;
   }
   return out;
+}
+
+/** max |a_i − b_i| (the lengths must agree). */
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+/** max |a_i|. */
+export function maxAbs(a: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
+  return m;
 }
