@@ -3,7 +3,7 @@
  * lib/train loads as CommonJS with require(esm) off, as in the tslab notebook kernel.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,7 +59,7 @@ describe('lib/train under CommonJS with require(esm) off (the tslab kernel)', ()
     const root = fileURLToPath(new URL('../../', import.meta.url));
     const out = mkdtempSync(join(tmpdir(), 'golongrl-train-cjs-'));
     try {
-      for (const rel of ['lib/train/backend.ts', 'lib/train/policy.ts', 'lib/train/loss.ts', 'lib/util/random.ts', ...['index', 'kernels', 'model', 'sample', 'wasm'].map((f) => `lib/train/engine/${f}.ts`)]) {
+      for (const rel of ['lib/train/backend.ts', 'lib/train/policy.ts', 'lib/train/loss.ts', 'lib/util/random.ts', ...readdirSync(join(root, 'lib/train/engine')).filter((f) => f.endsWith('.ts')).map((f) => `lib/train/engine/${f}`)]) {
         const src = readFileSync(join(root, rel), 'utf8');
         const js = ts.transpileModule(src, {
           compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
