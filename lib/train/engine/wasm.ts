@@ -325,11 +325,9 @@ function attendBackBody(c: number): number[] {
   const dqv = (m: number) => 18 + 2 * c + m;
   const code: number[] = [];
   const e = (...xs: number[][]) => xs.forEach((x) => code.push(...x));
-  const f32Add = [0x92];
   const f32Sub = [0x93];
   const f32Mul = [0x94];
   const f32Store = [0x38, 2, 0];
-  const extract = (lane: number) => [0xfd, ...uleb(0x1f), lane];
   const at = (base: number, m: number) => e(op.get(base), op.get(KP), op.add, op.vLoad(16 * m));
   const jAddr = (base: number) => e(op.get(base), op.get(J), op.i32(4), op.mul, op.add);
   for (let m = 0; m < c; m++) e(op.get(Q), op.vLoad(16 * m), op.set(qv(m)), op.get(DO), op.vLoad(16 * m), op.set(dov(m)), op.get(DQ), op.vLoad(16 * m), op.set(dqv(m)));
@@ -346,7 +344,7 @@ function attendBackBody(c: number): number[] {
   }
   e(op.set(ACC));
   jAddr(DP);
-  e(op.get(ACC), extract(0), op.get(ACC), extract(1), f32Add, op.get(ACC), extract(2), op.get(ACC), extract(3), f32Add, f32Add);
+  e(hsumCode(ACC));
   e(op.tee(PJ), f32Store); // PJ holds dp_j for a moment
   jAddr(P);
   e(op.f32Load(0), op.get(PJ), f32Mul, op.get(DOT), [0x92], op.set(DOT)); // dot += p_j·dp_j (as p·a + dot: the same sum)
@@ -392,6 +390,15 @@ function attendBackBody(c: number): number[] {
 // float32 exp (Cephes expf): n = round(x·log₂e), r = x − n·ln2 (two parts), e^r by a degree-7 polynomial, ·2ⁿ
 const EXP_C = [1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1];
 
+/** f32.const v. */
+const f32c = (v: number): number[] => [0x43, ...new Uint8Array(new Float32Array([v]).buffer)];
+
+/** Code that pushes the float32 sum of v128 local v's four lanes, as (l0 + l1) + (l2 + l3). */
+function hsumCode(v: number): number[] {
+  const extract = (lane: number) => [0xfd, ...uleb(0x1f), lane]; // f32x4.extract_lane
+  return [...op.get(v), ...extract(0), ...op.get(v), ...extract(1), 0x92, ...op.get(v), ...extract(2), ...op.get(v), ...extract(3), 0x92, 0x92];
+}
+
 /**
  * Code leaving exp(x) on the stack for the v128 local `X` (clobbered, as `NF`): x clamped to ≥ −88 (whose
  * exp is exactly 0 here: 2ⁿ with n = −127 has a zero exponent field), n = round(x·log₂e), r = x − n·ln2
@@ -415,36 +422,42 @@ function expCode(X: number, NF: number): number[] {
 }
 
 /**
+ * The softmax numerator shared by expsum and attend: for the n float32 values z[j] at byte address
+ * base + 4j (`addr` emits that address for local J), pad them to a multiple of 4 with −∞ (J runs from n),
+ * replace each by e^(z[j] − mx) in float32 (expCode, 4 lanes; the padding becomes exactly 0) and leave
+ * Σ_j on the stack, summed per lane, then lanes (0+1)+(2+3). Locals: J, N4 (i32), X, NF, Y, VS, VM (v128);
+ * reads N (i32) and MX (f32).
+ */
+function padExpSumCode(addr: number[], L: { N: number; MX: number; J: number; N4: number; X: number; NF: number; Y: number; VS: number; VM: number }): number[] {
+  const code: number[] = [];
+  const e = (...xs: number[][]) => xs.forEach((x) => code.push(...x));
+  e(op.get(L.N), op.set(L.J));
+  e(op.get(L.N), op.i32(3), op.add, op.i32(-4), [0x71] /* i32.and */, op.set(L.N4));
+  e(op.block, op.loop, op.get(L.J), op.get(L.N4), op.geU, op.brIf(1));
+  e(addr, f32c(-Infinity), [0x38, 2, 0] /* f32.store */);
+  e(op.get(L.J), op.i32(1), op.add, op.set(L.J));
+  e(op.br(0), op.end, op.end);
+  e(op.get(L.MX), op.f32x4Splat, op.set(L.VM), op.vZero, op.set(L.VS), op.i32(0), op.set(L.J));
+  e(op.block, op.loop, op.get(L.J), op.get(L.N4), op.geU, op.brIf(1));
+  e(addr, op.vLoad(0), op.get(L.VM), op.f32x4Sub, op.set(L.X));
+  e(expCode(L.X, L.NF), op.set(L.Y));
+  e(addr, op.get(L.Y), op.vStore(0));
+  e(op.get(L.VS), op.get(L.Y), op.f32x4Add, op.set(L.VS));
+  e(op.get(L.J), op.i32(4), op.add, op.set(L.J));
+  e(op.br(0), op.end, op.end);
+  e(hsumCode(L.VS));
+  return code;
+}
+
+/**
  * The module of expsum(z, n, mx) → sum (byte address z, n values, mx float32): z[j] = e^(z[j] − mx) for
  * j < n in float32 (expCode, 4 lanes; z padded to a multiple of 4 with −∞ → 0), returns Σ_j z[j] summed
  * per lane, then lanes (0+1)+(2+3). Own memory (env.mem). The sampler's softmax over the vocabulary.
  */
 export function expsumModuleBytes(): Uint8Array {
   const [Z, N, MX, J, N4, X, NF, Y, VS, VM] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
-  const code: number[] = [];
-  const e = (...xs: number[][]) => xs.forEach((x) => code.push(...x));
-  const f32c = (v: number) => [0x43, ...new Uint8Array(new Float32Array([v]).buffer)];
-  const extract = (lane: number) => [0xfd, ...uleb(0x1f), lane];
-  const zAddr = () => e(op.get(Z), op.get(J), op.i32(4), op.mul, op.add);
-  e(op.get(N), op.set(J));
-  e(op.get(N), op.i32(3), op.add, op.i32(-4), [0x71], op.set(N4));
-  e(op.block, op.loop, op.get(J), op.get(N4), op.geU, op.brIf(1));
-  zAddr();
-  e(f32c(-Infinity), [0x38, 2, 0]);
-  e(op.get(J), op.i32(1), op.add, op.set(J));
-  e(op.br(0), op.end, op.end);
-  e(op.get(MX), op.f32x4Splat, op.set(VM), op.vZero, op.set(VS), op.i32(0), op.set(J));
-  e(op.block, op.loop, op.get(J), op.get(N4), op.geU, op.brIf(1));
-  zAddr();
-  e(op.vLoad(0), op.get(VM), op.f32x4Sub, op.set(X));
-  e(expCode(X, NF), op.set(Y));
-  zAddr();
-  e(op.get(Y), op.vStore(0));
-  e(op.get(VS), op.get(Y), op.f32x4Add, op.set(VS));
-  e(op.get(J), op.i32(4), op.add, op.set(J));
-  e(op.br(0), op.end, op.end);
-  e(op.get(VS), extract(0), op.get(VS), extract(1), [0x92], op.get(VS), extract(2), op.get(VS), extract(3), [0x92], [0x92]);
-  e(op.end);
+  const zAddr = [...op.get(Z), ...op.get(J), ...op.i32(4), ...op.mul, ...op.add];
+  const code = [...padExpSumCode(zAddr, { N, MX, J, N4, X, NF, Y, VS, VM }), ...op.end];
   const F32 = 0x7d;
   const body = [...vec([[...uleb(2), I32], [...uleb(5), V128]]), ...code];
   const bytes = [
@@ -498,14 +511,11 @@ function attendBody(c: number): number[] {
   const ov = (m: number) => 18 + c + m;
   const code: number[] = [];
   const e = (...xs: number[][]) => xs.forEach((x) => code.push(...x));
-  const f32c = (v: number) => [0x43, ...new Uint8Array(new Float32Array([v]).buffer)];
-  const f32Add = [0x92];
   const f32Max = [0x97];
   const f32Div = [0x95];
   const f32Store = (offset: number) => [0x38, 2, ...uleb(offset)];
-  const extract = (lane: number) => [0xfd, ...uleb(0x1f), lane];
   const sAddr = () => e(op.get(S), op.get(J), op.i32(4), op.mul, op.add);
-  const hsum = (v: number) => e(op.get(v), extract(0), op.get(v), extract(1), f32Add, op.get(v), extract(2), op.get(v), extract(3), f32Add, f32Add);
+  const hsum = (v: number) => e(hsumCode(v));
   // scores and max
   for (let m = 0; m < c; m++) e(op.get(Q), op.vLoad(16 * m), op.set(qv(m)));
   e(f32c(-Infinity), op.set(MX));
@@ -521,25 +531,8 @@ function attendBody(c: number): number[] {
   e(op.get(KP), op.get(ST), op.add, op.set(KP));
   e(op.get(J), op.i32(1), op.add, op.set(J));
   e(op.br(0), op.end, op.end);
-  // pad to a multiple of 4 with −∞
-  e(op.get(N), op.i32(3), op.add, op.i32(-4), [0x71], op.set(N4)); // i32.and
-  e(op.block, op.loop, op.get(J), op.get(N4), op.geU, op.brIf(1));
-  sAddr();
-  e(f32c(-Infinity), f32Store(0));
-  e(op.get(J), op.i32(1), op.add, op.set(J));
-  e(op.br(0), op.end, op.end);
-  // exp and sum
-  e(op.get(MX), op.f32x4Splat, op.set(VM), op.vZero, op.set(VS), op.i32(0), op.set(J));
-  e(op.block, op.loop, op.get(J), op.get(N4), op.geU, op.brIf(1));
-  sAddr();
-  e(op.vLoad(0), op.get(VM), op.f32x4Sub, op.set(X));
-  e(expCode(X, NF), op.set(Y));
-  sAddr();
-  e(op.get(Y), op.vStore(0));
-  e(op.get(VS), op.get(Y), op.f32x4Add, op.set(VS));
-  e(op.get(J), op.i32(4), op.add, op.set(J));
-  e(op.br(0), op.end, op.end);
-  hsum(VS);
+  // pad to a multiple of 4 with −∞, exp and sum
+  e(padExpSumCode([...op.get(S), ...op.get(J), ...op.i32(4), ...op.mul, ...op.add], { N, MX, J, N4, X, NF, Y, VS, VM }));
   e(op.set(SUM));
   e(f32c(1), op.get(SUM), f32Div, op.f32x4Splat, op.set(VM));
   e(op.i32(0), op.set(J));
@@ -626,9 +619,7 @@ export function lnModuleBytes(D: number, eps: number): Uint8Array {
   const bv = (m: number) => 12 + 2 * c + m;
   const code: number[] = [];
   const e = (...xs: number[][]) => xs.forEach((x) => code.push(...x));
-  const f32c = (v: number) => [0x43, ...new Uint8Array(new Float32Array([v]).buffer)];
-  const extract = (lane: number) => [0xfd, ...uleb(0x1f), lane];
-  const hsum = (v: number) => e(op.get(v), extract(0), op.get(v), extract(1), [0x92], op.get(v), extract(2), op.get(v), extract(3), [0x92], [0x92]);
+  const hsum = (v: number) => e(hsumCode(v));
   for (let m = 0; m < c; m++) e(op.get(G), op.vLoad(16 * m), op.set(gv(m)), op.get(Bb), op.vLoad(16 * m), op.set(bv(m)));
   e(op.i32(0), op.set(R));
   e(op.block, op.loop, op.get(R), op.get(ROWS), op.geU, op.brIf(1));
