@@ -127,6 +127,17 @@ export class Adam {
   }
 }
 
+/** GoLongRL's per-step decoupled weight-decay shrinkage lr·wd (lr 2e-6, weight decay 0.1; docs/reference.md). */
+export const GOLONGRL_LR_TIMES_WD = 2e-6 * 0.1;
+
+/**
+ * The weight decay that keeps GoLongRL's per-step shrinkage lr·wd at learning rate `lr`: the local runs
+ * use a learning rate ~1000× the reference's, where wd 0.1 would shrink the weights that much faster.
+ */
+export function referenceWeightDecay(lr: number): number {
+  return GOLONGRL_LR_TIMES_WD / lr;
+}
+
 /**
  * The learning rate of global step `step` (1-based) under Megatron-Core's OptimizerParamScheduler with
  * `lr_decay_style: constant`: verl logs `actor/lr` and THEN calls `scheduler.step(1)`

@@ -407,18 +407,7 @@ export class Policy {
   responseLogProbsBatch(sequences: readonly ArrayLike<number>[], promptLens: readonly number[], temperature = 1, responseLens?: readonly number[]): tf.Tensor2D {
     const B = sequences.length;
     if (B < 1 || promptLens.length !== B) throw new Error(`responseLogProbsBatch: ${B} sequences need as many prompt lengths (got ${promptLens.length})`);
-    if (!(temperature > 0)) throw new Error(`temperature must be > 0, got ${temperature}`);
-    const R = sequences[0].length - promptLens[0];
-    const counts: number[] = [];
-    for (let b = 0; b < B; b++) {
-      const P = promptLens[b];
-      if (!Number.isInteger(P) || P < 1 || sequences[b].length - P !== R || R < 1)
-        throw new Error(`responseLogProbsBatch: row ${b} (length ${sequences[b].length}, prompt ${P}) must hold a prompt of ≥ 1 token and R = ${R} ≥ 1 response tokens`);
-      if (sequences[b].length > this.config.maxLen + 1) throw new Error(`responseLogProbsBatch: row ${b} longer than maxLen + 1 (${this.config.maxLen + 1})`);
-      const c = responseLens ? responseLens[b] : R;
-      if (!Number.isInteger(c) || c < 0 || c > R) throw new Error(`responseLogProbsBatch: responseLens[${b}] = ${c} outside [0, ${R}]`);
-      counts.push(c);
-    }
+    const { R, counts } = this.responseRows('responseLogProbsBatch', sequences, promptLens, temperature, responseLens);
     if (this.disposed) throw new Error('Policy has been disposed');
     if (this.js) {
       const run = this.jsResponseLogProbs(sequences, promptLens, temperature, counts, R);
@@ -441,6 +430,27 @@ export class Policy {
       const lp = this.logProbs(tf.tensor2d(inp, [B, T], 'int32'), tf.tensor2d(tgt, [B, T], 'int32'), temperature);
       return tf.reshape(tf.matMul(tf.reshape(lp, [B, 1, T]), tf.tensor3d(sel, [B, T, R])), [B, R]) as tf.Tensor2D;
     });
+  }
+
+  /**
+   * The checks shared by `responseLogProbsBatch` and `responseLogProbsDirect` (errors name `who`): every
+   * row is a prompt of ≥ 1 token plus the same R ≥ 1 response tokens, within maxLen + 1; returns R and the
+   * computed response tokens per row (`responseLens`, default R, each in [0, R]).
+   */
+  private responseRows(who: string, sequences: readonly ArrayLike<number>[], promptLens: readonly number[], temperature: number, responseLens?: readonly number[]): { R: number; counts: number[] } {
+    if (!(temperature > 0)) throw new Error(`temperature must be > 0, got ${temperature}`);
+    const R = sequences[0].length - promptLens[0];
+    const counts: number[] = [];
+    for (let b = 0; b < sequences.length; b++) {
+      const P = promptLens[b];
+      if (!Number.isInteger(P) || P < 1 || sequences[b].length - P !== R || R < 1)
+        throw new Error(`${who}: row ${b} (length ${sequences[b].length}, prompt ${P}) must hold a prompt of ≥ 1 token and R = ${R} ≥ 1 response tokens`);
+      if (sequences[b].length > this.config.maxLen + 1) throw new Error(`${who}: row ${b} longer than maxLen + 1 (${this.config.maxLen + 1})`);
+      const c = responseLens ? responseLens[b] : R;
+      if (!Number.isInteger(c) || c < 0 || c > R) throw new Error(`${who}: responseLens[${b}] = ${c} outside [0, ${R}]`);
+      counts.push(c);
+    }
+    return { R, counts };
   }
 
   /** js engine: `responseLogProbsBatch`'s computation on packed weights, with its backward (dL/d[B, R] → weight gradients). */
@@ -488,17 +498,8 @@ export class Policy {
     if (this.disposed) throw new Error('Policy has been disposed');
     const B = sequences.length;
     if (B < 1 || promptLens.length !== B || responseLens.length !== B) throw new Error(`responseLogProbsDirect: ${B} sequences need as many prompt and response lengths`);
-    if (!(temperature > 0)) throw new Error(`temperature must be > 0, got ${temperature}`);
-    const R = sequences[0].length - promptLens[0];
-    for (let b = 0; b < B; b++) {
-      const P = promptLens[b];
-      if (!Number.isInteger(P) || P < 1 || sequences[b].length - P !== R || R < 1)
-        throw new Error(`responseLogProbsDirect: row ${b} (length ${sequences[b].length}, prompt ${P}) must hold a prompt of ≥ 1 token and R = ${R} ≥ 1 response tokens`);
-      if (sequences[b].length > this.config.maxLen + 1) throw new Error(`responseLogProbsDirect: row ${b} longer than maxLen + 1 (${this.config.maxLen + 1})`);
-      const c = responseLens[b];
-      if (!Number.isInteger(c) || c < 0 || c > R) throw new Error(`responseLogProbsDirect: responseLens[${b}] = ${c} outside [0, ${R}]`);
-    }
-    const out = this.jsResponseLogProbs(sequences, promptLens, temperature, responseLens, R)(this.packed(), true);
+    const { R, counts } = this.responseRows('responseLogProbsDirect', sequences, promptLens, temperature, responseLens);
+    const out = this.jsResponseLogProbs(sequences, promptLens, temperature, counts, R)(this.packed(), true);
     const names = this.variableNames;
     return { logProbs: out.value, backward: (dy) => { const g = out.back(dy); return names.map((n) => g[n]); } };
   }

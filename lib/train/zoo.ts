@@ -15,6 +15,7 @@
  */
 import { aq } from '../util/arquero.cjs';
 import { Rng } from '../util/random.js';
+import { referenceWeightDecay } from './adam.js';
 import { baseConfigFor, ensureBase, loadBase, type BaseInfo } from './base.js';
 import { trainTeacher } from './distill.js';
 import type { SftConfig } from './sft.js';
@@ -89,7 +90,7 @@ export function zooBase(): TrainConfig {
     steps: 40,
     lr: 3e-3,
     lrWarmupSteps: 5,
-    weightDecay: (2e-6 * 0.1) / 3e-3,
+    weightDecay: referenceWeightDecay(3e-3),
     evalPromptsPerFamily: 8,
     saveFreq: 0,
     outDir: null,

@@ -8,6 +8,7 @@
  */
 import { ESTIMATOR_CONFIGS, type EstimatorConfig } from '../../advantage/compare.js';
 import type { SftConfig } from '../sft.js';
+import { referenceWeightDecay } from '../adam.js';
 import type { TrainConfig } from '../trainer.js';
 
 /** GRPO (A) against TMN-Reweight (B: tmn_grpo, difficulty reweight, α = 0.8). */
@@ -30,7 +31,7 @@ export const COMPARE_PLANS: Readonly<Record<string, ComparePlan>> = {
     // with the recipe's 5-step warm-up. Weight decay keeps GoLongRL's per-step shrinkage lr·wd
     // (2e-6 · 0.1 = 2e-7): at this lr, wd 0.1 would shrink the base's weights 1,500× faster per step than
     // the reference does, and measurably erodes what the base knows (docs/training.md).
-    train: { steps: 120, n: 8, promptsPerStep: 18, genBatchPrompts: 36, lr: 3e-3, lrWarmupSteps: 5, weightDecay: (2e-6 * 0.1) / 3e-3, saveFreq: 40, evalPromptsPerFamily: 16 },
+    train: { steps: 120, n: 8, promptsPerStep: 18, genBatchPrompts: 36, lr: 3e-3, lrWarmupSteps: 5, weightDecay: referenceWeightDecay(3e-3), saveFreq: 40, evalPromptsPerFamily: 16 },
     // 2000 SFT steps × 32 responses, lr 6e-3 with 50 warm-up steps and cosine decay to 6e-4, on a corpus
     // in which half the demonstrations are plain answers without `</think>` (formatNoise 0.5: the style
     // coin with the most variance, so that nearly every group of rollouts mixes format passes and
