@@ -201,22 +201,10 @@ function stepRow(srcBuf: Int32Array, src: number, dstBuf: Int32Array, dst: numbe
  * Adds to the union the words of recon_lcs(x, y) for one reference sentence x and the current
  * hypothesis sentence y (whose masks are loaded in `sc.masks` / `sc.slot`, W words per mask).
  */
-function unionPair(x: Int32Array, y: Int32Array, W: number, sc: Scratch, trackDepth: boolean, rowBudget: number, checked = false): void {
+function unionPair(x: Int32Array, y: Int32Array, W: number, sc: Scratch, trackDepth: boolean, rowBudget: number): void {
   const nx = x.length;
   const ny = y.length;
   const { slot, inUnion, masks } = sc;
-  if (!trackDepth && !checked) {
-    // Skip the pair unless a common word could still enter the union.
-    let useful = false;
-    for (let i = 0; i < nx; i++) {
-      const t = x[i];
-      if (slot[t] >= 0 && !inUnion[t]) {
-        useful = true;
-        break;
-      }
-    }
-    if (!useful) return;
-  }
   const lastMask = ny % 32 === 0 ? -1 : (1 << (ny % 32)) - 1;
   const full = (nx + 1) * W <= rowBudget;
 
@@ -351,14 +339,15 @@ function loadHypSentence(y: Int32Array, W: number, sc: Scratch): number[] {
 
 function unionLcsSize(hyp: readonly Int32Array[], ref: readonly Int32Array[], vocab: number, trackDepth: boolean, rowBudget: number): { llcs: number; depth: number } {
   if (!trackDepth) return unionLcsSizePruned(hyp, ref, vocab, rowBudget);
+  // Depth tracking visits every pair (the reference's recursion depth is a property of each pair).
   const sc = new Scratch(vocab);
   for (const y of hyp) {
     const W = (y.length + 31) >>> 5;
     const order = loadHypSentence(y, W, sc); // masks of the distinct words of y
-    for (const x of ref) unionPair(x, y, W, sc, trackDepth, rowBudget);
+    for (const x of ref) unionPair(x, y, W, sc, true, rowBudget);
     for (const t of order) sc.slot[t] = -1;
   }
-  return { llcs: sc.unionSize, depth: trackDepth ? sc.maxDepth : -1 };
+  return { llcs: sc.unionSize, depth: sc.maxDepth };
 }
 
 /**
@@ -423,7 +412,7 @@ function unionLcsSizePruned(hyp: readonly Int32Array[], ref: readonly Int32Array
         lens[a] = lens[active];
         continue;
       }
-      if (useful) unionPair(xs[a], y, W, sc, false, rowBudget, true);
+      if (useful) unionPair(xs[a], y, W, sc, false, rowBudget);
       a++;
     }
     for (const t of order) slot[t] = -1;
