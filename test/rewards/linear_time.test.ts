@@ -2,11 +2,14 @@
  * Every scorer is linear in its input (issue 15 item 1). Long runs of every Python whitespace code point,
  * digits, braces, nesting, dollars, backslashes… (bench/scorer_attacks.ts) go into the response and into
  * the ground truth of every data_source and every LongBench-Pro metric (both summary languages); doubling
- * the payload must at most triple the CPU time. At N = 8,192 characters a quadratic scorer (a `[ws]+$` regex
- * retried from every start position) takes tens of milliseconds and quadruples; a linear one takes well under
- * a millisecond, so times below FLOOR_MS are below what this test can resolve and count as passing.
- * Times are process CPU time (not wall clock: the machine is shared), best of up to 5 (garbage collection
- * lands on one call or another).
+ * the payload must at most triple the CPU time. The test applies that bound over two doublings (N → 4N:
+ * ≤ 3² = 9×), where linear is 4× and quadratic 16×: one doubling (linear 2×, quadratic 4×, bound 3×) left a
+ * linear scorer 1.5× of margin, and a loaded CI machine once measured jieba's linear segmentation at 3.2×
+ * over one doubling (3.4 → 10.8 ms). At N = 8,192 characters a quadratic scorer (a `[ws]+$` regex retried
+ * from every start position) takes tens of milliseconds; a linear one mostly well under a millisecond, so
+ * times below FLOOR_MS are below what this test can resolve and count as passing.
+ * Times are process CPU time (not wall clock: the machine is shared), best of up to 7 (garbage collection
+ * and background compilation land on one call or another).
  * The per-call bound on the audit's attacks (65,536 / 262,144 spaces) is in `npm run bench`, not here.
  */
 import { describe, expect, it } from 'vitest';
@@ -16,6 +19,8 @@ import { pyLstrip, pyRstrip, pySplit, pyStrip } from '../../lib/rewards/normaliz
 
 const N = 8192;
 const FLOOR_MS = 5;
+/** 2× input → ≤ 3× time, applied over two doublings. */
+const BOUND = 3 * 3;
 
 function cpuMs(f: () => void): number {
   const c0 = process.cpuUsage();
@@ -44,23 +49,23 @@ describe('Python whitespace helpers', () => {
   });
 });
 
-describe('every scorer is linear in its input (2× input → ≤ 3× CPU time)', () => {
+describe('every scorer is linear in its input (2× input → ≤ 3× CPU time, over two doublings: 4× → ≤ 9×)', () => {
   for (const target of SCORER_TARGETS) {
     it(target.name, () => {
       const bad: string[] = [];
       for (const where of ['response', 'ground_truth'] as const) {
         for (const attack of ATTACKS) {
           const small = target.make(attack.payload(N), where);
-          const big = target.make(attack.payload(2 * N), where);
+          const big = target.make(attack.payload(4 * N), where);
           computeScore(target.make(attack.payload(64), where)); // warm-up (jieba loads its dictionary once)
           let t1 = Infinity;
-          let t2 = Infinity;
-          for (let rep = 0; rep < 5; rep++) {
+          let t4 = Infinity;
+          const ok = () => t4 <= Math.max(FLOOR_MS, BOUND * t1);
+          for (let rep = 0; rep < 7 && !(rep > 0 && ok()); rep++) {
             t1 = Math.min(t1, cpuMs(() => computeScore(small)));
-            t2 = Math.min(t2, cpuMs(() => computeScore(big)));
-            if (t2 <= Math.max(FLOOR_MS, 3 * t1)) break;
+            t4 = Math.min(t4, cpuMs(() => computeScore(big)));
           }
-          if (t2 > Math.max(FLOOR_MS, 3 * t1)) bad.push(`${where} / ${attack.name}: ${t1.toFixed(2)} ms at ${N} → ${t2.toFixed(2)} ms at ${2 * N}`);
+          if (!ok()) bad.push(`${where} / ${attack.name}: ${t1.toFixed(2)} ms at ${N} → ${t4.toFixed(2)} ms at ${4 * N} (bound ${BOUND}×)`);
         }
       }
       expect(bad).toEqual([]);
