@@ -314,9 +314,28 @@ export function cutBlockWithEngine(block: string): string[] {
 }
 
 function cutHanBlockUncached(block: string, out: string[]): void {
-  const words = engine().cut(block, true);
+  engineCalls++;
+  fixAsciiRuns(engine().cut(block, true), 0, Infinity, out);
+}
+
+let engineCalls = 0;
+
+/** Test seam: how many jieba-rs `cut` calls this process has made. */
+export function jiebaEngineCalls(): number {
+  return engineCalls;
+}
+
+/**
+ * jieba-rs's words[from, to) of one block → `out`, its all-ASCII runs re-split as Python's HMM route
+ * splits them (`pythonHmmSkipSplit`); a "\n" word ends the block early (the batch separator).
+ * Returns the index after the block's last word.
+ */
+function fixAsciiRuns(words: readonly string[], from: number, to: number, out: string[]): number {
   let run = '';
-  for (const w of words) {
+  let k = from;
+  for (; k < words.length && k < to; k++) {
+    const w = words[k];
+    if (w === BATCH_SEP) break;
     if (RE_ASCII_PART.test(w) && !ASCII_DICT_WORDS.has(w)) {
       run += w;
       continue;
@@ -328,6 +347,34 @@ function cutHanBlockUncached(block: string, out: string[]): void {
     out.push(w);
   }
   if (run) pythonHmmSkipSplit(run, out);
+  return k;
+}
+
+/**
+ * Blocks joined for one jieba-rs call. "\n" is outside `re_han_default` (and jieba-rs's own block
+ * regex), so jieba-rs splits the joined text back into the same blocks and cuts each alone, as one call
+ * per block would, with a "\n" word between them; no block contains one. One call per text instead of
+ * one per block: each call costs ≈ 80 µs of string passing whatever the block's size (a summary row has
+ * dozens of blocks, one per clause).
+ */
+const BATCH_SEP = '\n';
+
+/** The cuts of `blocks` (Han blocks, none plain ASCII) with ONE jieba-rs call; per-block calls if the separators do not come back as expected. */
+function cutHanBlocksBatched(blocks: readonly string[]): string[][] {
+  if (blocks.length === 1) return [cutBlockWithEngine(blocks[0])];
+  engineCalls++;
+  const words = engine().cut(blocks.join(BATCH_SEP), true);
+  let seps = 0;
+  for (const w of words) if (w === BATCH_SEP) seps++;
+  if (seps !== blocks.length - 1) return blocks.map(cutBlockWithEngine);
+  const cuts: string[][] = [];
+  let k = 0;
+  for (let b = 0; b < blocks.length; b++) {
+    const cut: string[] = [];
+    k = fixAsciiRuns(words, k, Infinity, cut) + 1;
+    cuts.push(cut);
+  }
+  return cuts;
 }
 
 /** Non-Han text: jieba yields "\r\n" and every other code point as separate tokens. */
@@ -344,14 +391,36 @@ function cutSkipBlock(block: string, out: string[]): void {
   }
 }
 
-/** `list(jieba.cut(text, cut_all=False))` */
+/**
+ * `list(jieba.cut(text, cut_all=False))`. Two passes: the blocks that need jieba-rs and are not memoised
+ * are cut together in one engine call (`cutHanBlocksBatched`), then the text's tokens are emitted in order.
+ */
 export function jiebaCut(text: string): string[] {
+  const pending = new Map<string, string[] | null>();
+  RE_HAN_DEFAULT.lastIndex = 0;
+  for (let m = RE_HAN_DEFAULT.exec(text); m !== null; m = RE_HAN_DEFAULT.exec(text)) {
+    const b = m[0];
+    if (!isPlainAsciiBlock(b) && !(b.length <= CACHE_MAX_BLOCK && BLOCK_CACHE.has(b))) pending.set(b, null);
+  }
+  if (pending.size > 0) {
+    const blocks = [...pending.keys()];
+    const cuts = cutHanBlocksBatched(blocks);
+    blocks.forEach((b, i) => {
+      pending.set(b, cuts[i]);
+      if (b.length <= CACHE_MAX_BLOCK) {
+        if (BLOCK_CACHE.size >= CACHE_MAX_ENTRIES) BLOCK_CACHE.clear();
+        BLOCK_CACHE.set(b, cuts[i]);
+      }
+    });
+  }
   const out: string[] = [];
   let last = 0;
   RE_HAN_DEFAULT.lastIndex = 0;
   for (let m = RE_HAN_DEFAULT.exec(text); m !== null; m = RE_HAN_DEFAULT.exec(text)) {
     if (m.index > last) cutSkipBlock(text.slice(last, m.index), out);
-    cutHanBlock(m[0], out);
+    const cut = pending.get(m[0]);
+    if (cut) for (const w of cut) out.push(w);
+    else cutHanBlock(m[0], out);
     last = m.index + m[0].length;
   }
   if (last < text.length) cutSkipBlock(text.slice(last), out);

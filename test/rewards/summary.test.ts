@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { jiebaCut, jiebaJoin } from '../../lib/rewards/jieba.js';
+import { cutBlockWithEngine, jiebaCut, jiebaEngineCalls, jiebaJoin } from '../../lib/rewards/jieba.js';
 import { rougeLF } from '../../lib/rewards/rouge.js';
 import { summaryScore } from '../../lib/rewards/summary.js';
 
@@ -119,5 +119,38 @@ describe('jieba (default mode, HMM) — outputs of Python jieba 0.42.1', () => {
   });
   it('empty text gives no tokens', () => {
     expect(jiebaCut('')).toEqual([]);
+  });
+  it('a text whose blocks are cut in one batched jieba-rs call equals one call per block', () => {
+    // Fresh blocks (not memoised yet) of every kind: Han clauses, Han with digits / c++ / AT&T / 3.14%,
+    // long blocks (over the memo's 64 units), plain ASCII words; separated by punctuation and whitespace.
+    const han = '的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行学法所民得经';
+    let seed = 7;
+    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648) % n);
+    const clause = () => {
+      const parts = [...Array.from({ length: 2 + rnd(90) }, () => han[rnd(han.length)])];
+      const extra = ['2021年', 'c++', 'AT&T', '3.14%', 'v1.2.3', 'ab12'][rnd(8)] ?? '';
+      parts.splice(rnd(parts.length), 0, extra);
+      return parts.join('');
+    };
+    const seps = ['，', '。', ' ', '\n', '、', ' hello world ', '\r\n', '；'];
+    for (let t = 0; t < 20; t++) {
+      const text = Array.from({ length: 5 + rnd(40) }, () => clause() + seps[rnd(seps.length)]).join('');
+      // Python jieba outside blocks: one token per code point, "\r\n" one token.
+      const skip = (x: string) => x.split(/(\r\n)/).flatMap((p) => (p === '\r\n' ? [p] : [...p]));
+      const expected: string[] = [];
+      let last = 0;
+      for (const m of text.matchAll(/[\u4E00-\u9FD5a-zA-Z0-9+#&._%-]+/g)) {
+        expected.push(...skip(text.slice(last, m.index)), ...cutBlockWithEngine(m[0]));
+        last = (m.index ?? 0) + m[0].length;
+      }
+      expected.push(...skip(text.slice(last)));
+      const calls = jiebaEngineCalls();
+      expect(jiebaCut(text)).toEqual(expected);
+      expect(jiebaEngineCalls() - calls).toBe(1);
+      // Cut again: the blocks of up to 64 units are memoised now; longer ones go to jieba-rs again, in one call.
+      const long = [...text.matchAll(/[\u4E00-\u9FD5a-zA-Z0-9+#&._%-]+/g)].some((m) => m[0].length > 64 && /[^\x00-\x7f]/.test(m[0]));
+      expect(jiebaCut(text)).toEqual(expected);
+      expect(jiebaEngineCalls() - calls).toBe(long ? 2 : 1);
+    }
   });
 });
