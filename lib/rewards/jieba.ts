@@ -244,21 +244,46 @@ export function jiebaImagePath(): string {
 const RE_HAN_DEFAULT = /[\u4E00-\u9FD5a-zA-Z0-9+#&._%-]+/g;
 /** Characters of `re_han_default` other than the Han range: the ASCII part of a Han block. */
 const RE_ASCII_PART = /^[a-zA-Z0-9+#&._%-]+$/;
-/** Python jieba's `finalseg.re_skip`, with the dot escaped as in Python. */
-const RE_HMM_SKIP = /[a-zA-Z0-9]+(?:\.[0-9]+)?%?/g;
 /** All-ASCII entries of jieba's dict.txt: produced only by the dictionary route, never by the HMM splitter. */
 const ASCII_DICT_WORDS = new Set(['c++', 'c#', 'C++', 'C#', 'AT&T']);
 
-/** `re_skip.split(s)` of Python's finalseg, keeping matches and non-empty gaps, in order. */
+const isAlnum = (c: number) => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
+
+/**
+ * `re_skip.split(s)` of Python's finalseg (`[a-zA-Z0-9]+(?:\.[0-9]+)?%?`), keeping matches and non-empty
+ * gaps, in order. A scanner, not the regex: a match starts at an ASCII letter or digit and takes the whole
+ * run (greedy), then "." and digits if a digit follows the ".", then "%"; a gap is everything up to the next
+ * letter or digit. (Test: equal to the regex split on random strings, test/rewards/summary.test.ts.)
+ */
 function pythonHmmSkipSplit(s: string, out: string[]): void {
-  let last = 0;
-  RE_HMM_SKIP.lastIndex = 0;
-  for (let m = RE_HMM_SKIP.exec(s); m !== null; m = RE_HMM_SKIP.exec(s)) {
-    if (m.index > last) out.push(s.slice(last, m.index));
-    out.push(m[0]);
-    last = m.index + m[0].length;
+  const n = s.length;
+  let i = 0;
+  let gap = 0;
+  while (i < n) {
+    if (!isAlnum(s.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    if (i > gap) out.push(s.slice(gap, i));
+    let j = i + 1;
+    while (j < n && isAlnum(s.charCodeAt(j))) j++;
+    if (j + 1 < n && s.charCodeAt(j) === 0x2e && isDigit(s.charCodeAt(j + 1))) {
+      j += 2;
+      while (j < n && isDigit(s.charCodeAt(j))) j++;
+    }
+    if (j < n && s.charCodeAt(j) === 0x25) j++;
+    out.push(i === 0 && j === n ? s : s.slice(i, j));
+    i = gap = j;
   }
-  if (last < s.length) out.push(s.slice(last));
+  if (gap < n) out.push(s.slice(gap));
+}
+
+/** Test seam: `pythonHmmSkipSplit` as a function returning the pieces. */
+export function hmmSkipSplit(s: string): string[] {
+  const out: string[] = [];
+  pythonHmmSkipSplit(s, out);
+  return out;
 }
 
 /**
@@ -377,53 +402,58 @@ function cutHanBlocksBatched(blocks: readonly string[]): string[][] {
   return cuts;
 }
 
-/** Non-Han text: jieba yields "\r\n" and every other code point as separate tokens. */
-function cutSkipBlock(block: string, out: string[]): void {
-  let prevCR = false;
-  for (const ch of block) {
-    if (prevCR && ch === '\n') {
-      out[out.length - 1] = '\r\n';
-      prevCR = false;
-      continue;
-    }
-    out.push(ch);
-    prevCR = ch === '\r';
+/** Non-Han text[from, to): jieba yields "\r\n" and every other code point as separate tokens. */
+function cutSkipBlock(text: string, from: number, to: number, out: string[]): void {
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x0d && i + 1 < to && text.charCodeAt(i + 1) === 0x0a) {
+      out.push('\r\n');
+      i++;
+    } else if (c >= 0xd800 && c <= 0xdbff && i + 1 < to && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      out.push(text.slice(i, i + 2));
+      i++;
+    } else out.push(text[i]);
   }
 }
 
 /**
- * `list(jieba.cut(text, cut_all=False))`. Two passes: the blocks that need jieba-rs and are not memoised
- * are cut together in one engine call (`cutHanBlocksBatched`), then the text's tokens are emitted in order.
+ * `list(jieba.cut(text, cut_all=False))`. One regex pass finds the blocks; the blocks that need jieba-rs
+ * and are not memoised are cut together in one engine call (`cutHanBlocksBatched`); then the text's
+ * tokens are emitted in order.
  */
 export function jiebaCut(text: string): string[] {
-  const pending = new Map<string, string[] | null>();
+  const starts: number[] = [];
+  const blocks: string[] = [];
+  let pending: Set<string> | null = null;
   RE_HAN_DEFAULT.lastIndex = 0;
   for (let m = RE_HAN_DEFAULT.exec(text); m !== null; m = RE_HAN_DEFAULT.exec(text)) {
     const b = m[0];
-    if (!isPlainAsciiBlock(b) && !(b.length <= CACHE_MAX_BLOCK && BLOCK_CACHE.has(b))) pending.set(b, null);
+    starts.push(m.index);
+    blocks.push(b);
+    if (!isPlainAsciiBlock(b) && !(b.length <= CACHE_MAX_BLOCK && BLOCK_CACHE.has(b))) (pending ??= new Set()).add(b);
   }
-  if (pending.size > 0) {
-    const blocks = [...pending.keys()];
-    const cuts = cutHanBlocksBatched(blocks);
-    blocks.forEach((b, i) => {
-      pending.set(b, cuts[i]);
+  const long = new Map<string, readonly string[]>(); // cuts of blocks too long for the memo
+  if (pending !== null) {
+    const list = [...pending];
+    const cuts = cutHanBlocksBatched(list);
+    list.forEach((b, i) => {
       if (b.length <= CACHE_MAX_BLOCK) {
         if (BLOCK_CACHE.size >= CACHE_MAX_ENTRIES) BLOCK_CACHE.clear();
         BLOCK_CACHE.set(b, cuts[i]);
-      }
+      } else long.set(b, cuts[i]);
     });
   }
   const out: string[] = [];
   let last = 0;
-  RE_HAN_DEFAULT.lastIndex = 0;
-  for (let m = RE_HAN_DEFAULT.exec(text); m !== null; m = RE_HAN_DEFAULT.exec(text)) {
-    if (m.index > last) cutSkipBlock(text.slice(last, m.index), out);
-    const cut = pending.get(m[0]);
-    if (cut) for (const w of cut) out.push(w);
-    else cutHanBlock(m[0], out);
-    last = m.index + m[0].length;
+  for (let k = 0; k < blocks.length; k++) {
+    const b = blocks[k];
+    if (starts[k] > last) cutSkipBlock(text, last, starts[k], out);
+    const cut = isPlainAsciiBlock(b) ? null : (b.length <= CACHE_MAX_BLOCK ? BLOCK_CACHE.get(b) : long.get(b)) ?? null;
+    if (cut !== null) for (const w of cut) out.push(w);
+    else cutHanBlock(b, out);
+    last = starts[k] + b.length;
   }
-  if (last < text.length) cutSkipBlock(text.slice(last), out);
+  if (last < text.length) cutSkipBlock(text, last, text.length, out);
   return out;
 }
 

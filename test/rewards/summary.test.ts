@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { cutBlockWithEngine, jiebaCut, jiebaEngineCalls, jiebaJoin } from '../../lib/rewards/jieba.js';
+import { cutBlockWithEngine, hmmSkipSplit, jiebaCut, jiebaEngineCalls, jiebaJoin } from '../../lib/rewards/jieba.js';
 import { rougeLF } from '../../lib/rewards/rouge.js';
 import { summaryScore } from '../../lib/rewards/summary.js';
 
@@ -119,6 +119,26 @@ describe('jieba (default mode, HMM) — outputs of Python jieba 0.42.1', () => {
   });
   it('empty text gives no tokens', () => {
     expect(jiebaCut('')).toEqual([]);
+  });
+  it("the HMM skip split is Python's re_skip.split (matches and non-empty gaps) on any string", () => {
+    const reSplit = (x: string) => {
+      const out: string[] = [];
+      let last = 0;
+      for (const m of x.matchAll(/[a-zA-Z0-9]+(?:\.[0-9]+)?%?/g)) {
+        if ((m.index ?? 0) > last) out.push(x.slice(last, m.index));
+        out.push(m[0]);
+        last = (m.index ?? 0) + m[0].length;
+      }
+      if (last < x.length) out.push(x.slice(last));
+      return out;
+    };
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom('a', 'Z', '7', '0', '.', '%', '-', '_', '+', '#', '&', '中', ' ', '..', '.5', '%%'), { maxLength: 40 }), (parts) => {
+        const x = parts.join('');
+        expect(hmmSkipSplit(x)).toEqual(reSplit(x));
+      }),
+      { numRuns: 3000 },
+    );
   });
   it('a text whose blocks are cut in one batched jieba-rs call equals one call per block', () => {
     // Fresh blocks (not memoised yet) of every kind: Han clauses, Han with digits / c++ / AT&T / 3.14%,
