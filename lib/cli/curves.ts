@@ -8,7 +8,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { aggregateRunsChecked, configOf, loadRun, selectKeys, stepList, type AlignNote, type BandRow, type Run, type RunIssue } from '../logs/runs.js';
-import { EXIT_FAILURE, EXIT_OK, LineWriter, Progress, UsageError } from './io.js';
+import { EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK, LineWriter, Progress, UsageError } from './io.js';
+import { InputError } from '../util/jsonl.js';
 
 export const CURVES_HELP = `golongrl curves LOGS… [options]
 
@@ -156,10 +157,15 @@ export async function runCurves(argv: string[]): Promise<number> {
       run.labels.config = configOf(run, groupBy);
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
-      if (err.code === 'ENOENT' || err.name === 'InputError') throw e;
+      if (err.name === 'InputError' || (err.syscall && err.path)) throw e;
       if (/^unknown group spec|has no label|does not match/.test(err.message)) throw new UsageError(err.message);
+      // Any other failure to read a log is about that file (a corrupted record, an unreadable layout): bad input.
       process.stderr.write(`golongrl curves: ${err.message}\n`);
-      return EXIT_FAILURE;
+      return EXIT_BAD_INPUT;
+    }
+    if (run.series.size === 0) {
+      const as = { tensorboard: 'TensorBoard events: no scalar summaries', jsonl: 'metrics JSONL: no metric lines', console: 'a verl console log: no "step:N - key:value" lines' }[run.format];
+      throw InputError.at(p, 'metrics', `none found (read as ${as})`);
     }
     runs.push(run);
     progress.tick(runs.length);

@@ -31,6 +31,7 @@ import { basename, dirname, extname, join } from 'node:path';
 import { isEventFile, listEventFiles, readEventFile } from './tensorboard.js';
 import { readVerlConsole } from './verl_console.js';
 import { readMetricsJsonl } from './verl_jsonl.js';
+import { InputError } from '../util/jsonl.js';
 
 export type LogFormat = 'tensorboard' | 'jsonl' | 'console';
 
@@ -79,11 +80,11 @@ export interface LoadRunOptions {
 }
 
 export function detectFormat(path: string): LogFormat {
-  if (!existsSync(path)) throw Object.assign(new Error(`no such file or directory: ${path}`), { code: 'ENOENT' });
+  if (!existsSync(path)) throw InputError.at(path, 'open', 'no such file or directory');
   if (statSync(path).isDirectory()) {
     if (listEventFiles(path).length > 0) return 'tensorboard';
     if (existsSync(join(path, 'metrics.jsonl'))) return 'jsonl';
-    throw new Error(`${path}: a directory with neither events.out.tfevents.* files nor metrics.jsonl`);
+    throw InputError.at(path, 'directory', 'neither events.out.tfevents.* files nor metrics.jsonl (not a TensorBoard run directory or a golongrl run)');
   }
   if (isEventFile(path)) return 'tensorboard';
   if (extname(path) === '.jsonl') return 'jsonl';

@@ -1,9 +1,10 @@
 /** `golongrl curves` through `runCurves(argv)` on the real fixtures: text, JSON, CSV, PNG, errors. */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runCurves } from '../../lib/cli/curves.js';
+import { main } from '../../lib/cli/main.js';
 import { captureCurves } from './capture.js';
 import { UsageError } from '../../lib/cli/io.js';
 import { InputError } from '../../lib/util/jsonl.js';
@@ -51,15 +52,39 @@ describe('golongrl curves', () => {
     const bad = join(dir, 'bad.jsonl');
     writeFileSync(bad, '{"step":1}\n');
     await expect(runCurves([bad])).rejects.toThrow(InputError);
-    await expect(runCurves([join(dir, 'missing')])).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(runCurves([join(dir, 'missing')])).rejects.toThrow(InputError);
   });
-  it('a corrupted event file fails with exit 1 and the byte offset', async () => {
+  it('through the CLI: a missing path, a directory without logs, a file with no metrics → one line naming it, exit 2', async () => {
+    const empty = join(dir, 'empty-dir');
+    mkdirSync(empty, { recursive: true });
+    const noMetrics = join(dir, 'noise.log');
+    writeFileSync(noMetrics, Buffer.from([0x00, 0xff, 0x13, 0x37, 0x0a, 0x41, 0x42]));
+    const cases: [string, RegExp][] = [
+      [join(dir, 'missing'), /missing: open: no such file or directory$/],
+      [empty, /empty-dir: directory: neither events\.out\.tfevents\.\* files nor metrics\.jsonl/],
+      [noMetrics, /noise\.log: metrics: none found \(read as a verl console log/],
+    ];
+    for (const [path, line] of cases) {
+      let err = '';
+      const e = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
+      let code: number;
+      try {
+        code = await main(['curves', path]);
+      } finally {
+        e.mockRestore();
+      }
+      expect(code, path).toBe(2);
+      expect(err.trimEnd().split('\n'), path).toHaveLength(1);
+      expect(err.trimEnd(), path).toMatch(line);
+    }
+  });
+  it('a corrupted event file fails with exit 2 (bad input) and the byte offset', async () => {
     const b = readFileSync(join(TB[0]!, readdirSync(TB[0]!)[0]!));
     b[300]! ^= 0x55;
     const p = join(dir, 'events.out.tfevents.bad');
     writeFileSync(p, b);
     const r = await capture([p]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.err).toMatch(/record at byte \d+: data CRC mismatch/);
     expect(existsSync(p)).toBe(true);
   });
