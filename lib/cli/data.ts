@@ -21,6 +21,7 @@ import { buildPromptIndex, readRolloutDump, writeDumpFixture, DUMP_FIXTURE_OPTIO
 import { SAMPLE_SEED, writeSample } from '../data/sample_generator.js';
 import { mixDatasets, MixShortfallError, ParquetShapeError, type MixManifest, type MixProgress } from '../data/mix.js';
 import { EXIT_BAD_INPUT, EXIT_OK, LineWriter, Progress, UsageError } from './io.js';
+import { InputError } from '../util/jsonl.js';
 
 export const DATA_HELP = `golongrl data <subverb> [options]
 
@@ -241,6 +242,8 @@ async function runRollouts(argv: string[]): Promise<number> {
   if (positionals.length !== 1) throw new UsageError('data rollouts needs exactly one input: a rollout dump directory or one <step>.jsonl');
   const join = values.dataset ? await buildPromptIndex(values.dataset) : undefined;
   const res = await readRolloutDump(positionals[0], { join, skipBad: values['skip-bad'] });
+  if (res.files.length === 0)
+    throw InputError.at(positionals[0], 'directory', `no <step>.jsonl files${res.skipped.length ? ` (${res.skipped.length} other entries: ${res.skipped.slice(0, 3).map((x) => x.file).join(', ')}${res.skipped.length > 3 ? ', …' : ''})` : ''}: not a verl rollout dump (trainer.rollout_data_dir)`);
   const out = new LineWriter();
   for (const r of res.rows) {
     const line: Record<string, unknown> = { step: r.step, input: r.input, output: r.output, gts: r.gts, score: r.score, ...r.extra };

@@ -153,14 +153,17 @@ export class ResultsDb {
 
   constructor(readonly path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
+    let db: Database.Database | undefined;
     try {
-      this.db.pragma('journal_mode = WAL');
+      db = new Database(path);
+      db.pragma('journal_mode = WAL');
     } catch (e) {
-      // Not a database (SQLITE_NOTADB) or unreadable: name the file (the CLI prints one line, exit 2).
-      this.db.close();
+      // Not a database (SQLITE_NOTADB), a directory or unreadable (SQLITE_CANTOPEN): name the file (the CLI
+      // prints one line, exit 2).
+      db?.close();
       throw Object.assign(e as Error, { file: path });
     }
+    this.db = db;
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 10000');
     this.db.pragma('foreign_keys = ON');

@@ -240,5 +240,20 @@ describe('one error path: file, what, where, exit 2 — never a stack trace', ()
     const r = cli(['results', '--db', f]);
     expect(r.code).toBe(2);
     expect(oneLine(r.err)).toBe(`golongrl results: ${f}: not an SQLite database (SQLite: file is not a database)`);
+    // A directory given as the database: the line names it too.
+    const d = join(tmp, 'a-dir.db');
+    mkdirSync(d, { recursive: true });
+    const r2 = cli(['results', '--db', d]);
+    expect(r2.code).toBe(2);
+    expect(oneLine(r2.err)).toBe(`golongrl results: ${d}: unable to open database file (SQLite: unable to open database file)`);
+  });
+
+  it('data rollouts on a directory with no <step>.jsonl → one line naming it and what it holds, exit 2', () => {
+    const d = join(tmp, 'not-a-dump');
+    mkdirSync(d, { recursive: true });
+    writeFileSync(join(d, 'notes.txt'), 'hello\n');
+    const r = cli(['data', 'rollouts', d]);
+    expect(r.code).toBe(2);
+    expect(oneLine(r.err)).toBe(`golongrl data: ${d}: directory: no <step>.jsonl files (1 other entries: ${join(d, 'notes.txt')}): not a verl rollout dump (trainer.rollout_data_dir)`);
   });
 });
