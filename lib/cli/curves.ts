@@ -4,12 +4,13 @@
  * them with TensorBoard's debiased EMA, and summarise, plot (PNG) or export (CSV) mean ± std across
  * seeds. Readers: lib/logs/*.ts; formats and formula: docs/curves.md.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { aggregateRunsChecked, configOf, loadRun, selectKeys, stepList, type AlignNote, type BandRow, type Run, type RunIssue } from '../logs/runs.js';
 import { EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK, LineWriter, Progress, UsageError } from './io.js';
 import { InputError } from '../util/jsonl.js';
+import { mkdirp } from '../util/fsx.js';
 
 export const CURVES_HELP = `golongrl curves LOGS… [options]
 
@@ -216,7 +217,7 @@ export async function runCurves(argv: string[]): Promise<number> {
     savePng(fig, values.plot);
   }
   if (values.csv) {
-    mkdirSync(dirname(values.csv), { recursive: true });
+    mkdirp(dirname(values.csv));
     writeFileSync(values.csv, bandsToCsv(rows));
   }
 

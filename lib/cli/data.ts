@@ -11,7 +11,7 @@
  * field, unless `--skip-bad FILE` quarantines it. See docs/data.md.
  */
 import { textTable } from '../util/table.js';
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CAPABILITIES } from '../data/capabilities.js';
@@ -22,6 +22,7 @@ import { SAMPLE_SEED, writeSample } from '../data/sample_generator.js';
 import { mixDatasets, MixShortfallError, ParquetShapeError, type MixManifest, type MixProgress } from '../data/mix.js';
 import { EXIT_BAD_INPUT, EXIT_OK, LineWriter, Progress, UsageError } from './io.js';
 import { InputError } from '../util/jsonl.js';
+import { mkdirp } from '../util/fsx.js';
 
 export const DATA_HELP = `golongrl data <subverb> [options]
 
@@ -201,7 +202,7 @@ async function runProfile(argv: string[]): Promise<number> {
       subtitle: `${profile.rows} rows; ${mode === 'exact' ? 'Qwen3 tokens' : 'characters'} of the chat-templated prompt`,
       xLabel: mode === 'exact' ? 'prompt tokens (Qwen3)' : 'prompt characters',
     });
-    mkdirSync(dirname(values.plot), { recursive: true });
+    mkdirp(dirname(values.plot));
     writeFileSync(values.plot, /\.svg$/i.test(values.plot) ? toSvg(fig) : toPng(fig));
   }
   if (values.json) process.stdout.write(JSON.stringify(profile) + '\n');

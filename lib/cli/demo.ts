@@ -5,13 +5,14 @@
  * advantages under `runs/demo-<timestamp>/` so the CLI commands it prints can replay them.
  */
 import { textTable } from '../util/table.js';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { compareEstimators, ESTIMATOR_CONFIGS } from '../advantage/compare.js';
 import { metricKeyName } from '../advantage/index.js';
 import { syntheticRollouts } from '../data/synthetic_rollouts.js';
 import { EXIT_OK } from './io.js';
+import { mkdirp } from '../util/fsx.js';
 
 export const DEMO_HELP = `golongrl demo [--seed N] [--prompts K] [--n N] [--out DIR] [--json]
 
@@ -68,7 +69,7 @@ export async function runDemo(argv: string[]): Promise<number> {
   for (const p of perCap) p.rate_adv = grpoMetrics[`task_metrics/${metricKeyName(p.reward_mode)}/rate_adv`] ?? NaN;
 
   const dir = values.out ?? join('runs', `demo-${new Date().toISOString().replace(/[:.]/g, '-')}`);
-  mkdirSync(dir, { recursive: true });
+  mkdirp(dir);
   writeFileSync(join(dir, 'rollouts.jsonl'), rollouts.map((r) => JSON.stringify(r)).join('\n') + '\n');
   writeFileSync(
     join(dir, 'advantages.jsonl'),

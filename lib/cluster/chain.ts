@@ -6,12 +6,13 @@
  * (rewritten at every transition) and every phase's job record names its phase, so `golongrl
  * status`/`list` show it.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { submitJob, type JobHandle, type SubmitOptions } from './jobs.js';
 import type { PhaseJob } from './phases.js';
 import { DEFAULT_JOBS_DIR, newJobId, writeFileAtomic } from './store.js';
 import type { BackendKind, JobState } from './types.js';
+import { mkdirp } from '../util/fsx.js';
 
 export type PhaseState = JobState | 'NOT_SUBMITTED' | 'SKIPPED';
 
@@ -43,7 +44,7 @@ export function chainsDir(jobsDir?: string): string {
 }
 
 function writeChain(dir: string, c: ChainRecord): string {
-  mkdirSync(dir, { recursive: true });
+  mkdirp(dir);
   const f = join(dir, `${c.id}.json`);
   writeFileAtomic(f, JSON.stringify(c, null, 2) + '\n');
   return f;

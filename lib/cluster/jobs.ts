@@ -14,7 +14,6 @@
  * an env file with mode 0600) at submit time and handed to the backend in memory only; the record, the launch file and
  * argv never hold a value (test/cluster/*.test.ts assert that with a canary value).
  */
-import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { BackendDriver, BackendOptions } from './backends/driver.js';
 import { localBackend } from './backends/local.js';
@@ -24,6 +23,7 @@ import { slurmBackend } from './backends/slurm.js';
 import { loadSecretEnv } from './secrets.js';
 import { DEFAULT_JOBS_DIR, jobPaths, listRecords, newJobId, recordFor, saveState, writeRecord, type JobRecord } from './store.js';
 import { BACKEND_KINDS, isTerminal, type BackendKind, type Job, type JobSpec, type JobState, type LogOptions, type WaitOptions } from './types.js';
+import { mkdirp } from '../util/fsx.js';
 
 export type { BackendOptions } from './backends/driver.js';
 
@@ -266,7 +266,7 @@ export async function submitJob(spec: JobSpec, backend: BackendKind, opts: Submi
   const id = newJobId();
   const root = jobsDirOf(opts);
   const paths = jobPaths(opts.dryRun ? join(root, 'dry-run') : root, id);
-  mkdirSync(paths.dir, { recursive: true });
+  mkdirp(paths.dir);
   const secrets = opts.dryRun ? {} : loadSecretEnv(spec.secretEnv, opts.envFile !== undefined ? { envFile: opts.envFile } : {});
   const now = new Date().toISOString();
   const stored: JobSpec = JSON.parse(JSON.stringify({ ...spec, secretEnv: [...spec.secretEnv] }));

@@ -7,10 +7,11 @@
  * Ids are filesystem-safe and independent of the job name: `<UTC yyyymmdd-hhmmss>-<8 random hex>`.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { BackendKind, JobPaths, JobSpec, JobState } from './types.js';
 import { BACKEND_KINDS } from './types.js';
+import { mkdirp } from '../util/fsx.js';
 
 export const DEFAULT_JOBS_DIR = join('runs', 'jobs');
 export const RECORD_VERSION = 1;
@@ -65,7 +66,7 @@ export function writeFileAtomic(path: string, data: string, mode = 0o644): void 
 }
 
 export function writeRecord(rec: JobRecord): void {
-  mkdirSync(rec.paths.dir, { recursive: true });
+  mkdirp(rec.paths.dir);
   writeFileAtomic(rec.paths.record, JSON.stringify(rec, null, 2) + '\n');
 }
 

@@ -43,13 +43,14 @@
  * renamed, the manifest (`<out>.manifest.json`) last.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, openSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Rng } from '../util/random.js';
 import { detectFormat, readDataset, readRecords, type DatasetFormat, type ReadProgress } from './dataset.js';
 import { importEsm } from './esm.cjs';
 import { forEachLine, openBytes } from '../util/lines.js';
 import { createTokenCounter, ENGINE, renderedLength, type PromptTokenCounter } from './tokens.js';
+import { mkdirp } from '../util/fsx.js';
 
 export type MixTokenMeasure = 'exact' | 'chars';
 
@@ -565,7 +566,7 @@ export async function mixDatasets(opts: MixOptions): Promise<MixResult> {
 
   // pass 3: write (temporary name, then rename)
   const outFormat = detectFormat(opts.out);
-  mkdirSync(dirname(opts.out) || '.', { recursive: true });
+  mkdirp(dirname(opts.out) || '.');
   const tmp = `${opts.out}.tmp-${process.pid}`;
   const fds = inputs.map((src, si) => (ranges[si] ? openSync(src.file, 'r') : -1));
   try {

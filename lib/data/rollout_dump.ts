@@ -29,7 +29,7 @@
  * types × 2 prompts × 8 responses), with `data/sample/rollout_dump_prompts.jsonl` the dataset to join
  * it with; `golongrl data sample` regenerates both.
  */
-import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Capability } from './capabilities.js';
 import { FieldError, InputError, typeOf } from '../util/jsonl.js';
@@ -38,6 +38,7 @@ import { syntheticRollouts, type SyntheticOptions } from './synthetic_rollouts.j
 import { readDataset, readRecords, type ReadRecordsOptions } from './dataset.js';
 import type { ChatMessage } from './schema.js';
 import { contentHash, decodedPromptText } from './tokens.js';
+import { mkdirp } from '../util/fsx.js';
 
 /** One trajectory of a dump, as read. */
 export interface RolloutDumpRow {
@@ -290,7 +291,7 @@ export function formatDumpLine(e: DumpEntry): string {
 
 /** Write entries as `dir/<step>.jsonl`, one file per step, lines in the given order. Returns the files. */
 export function writeRolloutDump(dir: string, entries: readonly DumpEntry[]): string[] {
-  mkdirSync(dir, { recursive: true });
+  mkdirp(dir);
   const bySteps = new Map<number, string[]>();
   for (const e of entries) {
     const lines = bySteps.get(e.step) ?? [];

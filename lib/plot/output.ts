@@ -4,10 +4,11 @@
  * resvg draws text with real fonts, so PNGs need DejaVu Sans installed (`fonts-dejavu-core` on
  * Debian); the SVG output does not depend on installed fonts.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Resvg } from '@resvg/resvg-js';
 import { toSvg, type Figure } from './figure.js';
+import { mkdirp } from '../util/fsx.js';
 
 export interface PngOptions {
   /** Output width in pixels (height follows the aspect ratio). Default: twice the figure width. */
@@ -44,12 +45,12 @@ export function toPng(fig: Figure, options: PngOptions = {}): Uint8Array {
 
 /** Write a figure as PNG (creating the parent directory). */
 export function savePng(fig: Figure, path: string, options: PngOptions = {}): void {
-  mkdirSync(dirname(path), { recursive: true });
+  mkdirp(dirname(path));
   writeFileSync(path, toPng(fig, options));
 }
 
 /** Write a figure as a standalone SVG file (creating the parent directory). */
 export function saveSvg(fig: Figure, path: string): void {
-  mkdirSync(dirname(path), { recursive: true });
+  mkdirp(dirname(path));
   writeFileSync(path, toSvg(fig));
 }

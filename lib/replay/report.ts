@@ -2,12 +2,13 @@
  * The replay report: `<out>/index.html` with PNG figures (lib/plot → resvg) and CSV tables (arquero).
  * docs/replay.md explains every figure and column.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { importEsm } from '../data/esm.cjs';
 import { toPng, type Figure } from '../plot/index.js';
 import { advantageFigure, passRateFigure, rateFigure, rewardFigure, scaleFigure } from './figures.js';
 import { topDisagreements, type ReplayRun } from './run.js';
+import { mkdirp } from '../util/fsx.js';
 
 export interface ReplayReportFiles {
   dir: string;
@@ -70,7 +71,7 @@ export function estimatorSummary(run: ReplayRun): Record<string, string | number
 }
 
 export async function writeReplayReport(run: ReplayRun, dir: string): Promise<ReplayReportFiles> {
-  mkdirSync(dir, { recursive: true });
+  mkdirp(dir);
   const aq = (await importEsm('arquero')) as Aq;
   const csvs: string[] = [];
   const csv = (name: string, rows: object[]) => {

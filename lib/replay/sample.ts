@@ -13,12 +13,13 @@
  * Same rollouts in every layout; `golongrl data sample` is not needed: `writeReplaySamples(dir)`
  * regenerates them and test/replay/sample.test.ts checks the shipped files byte for byte.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pyJsonDumps, syntheticDump } from '../data/rollout_dump.js';
 import { syntheticRollouts, type SyntheticOptions } from '../data/synthetic_rollouts.js';
 import { decodedPromptText } from '../data/tokens.js';
 import { syntheticPrompt } from '../data/rollout_dump.js';
+import { mkdirp } from '../util/fsx.js';
 
 export const REPLAY_SAMPLE_OPTIONS: Required<Pick<SyntheticOptions, 'seed' | 'steps' | 'promptsPerTask' | 'n'>> = { seed: 11, steps: 8, promptsPerTask: 3, n: 8 };
 
@@ -50,7 +51,7 @@ export function writeReplaySamples(dir: string, opts: SyntheticOptions = REPLAY_
   const dirs: string[] = [];
   for (const [name, make] of Object.entries(layouts)) {
     const d = join(dir, name);
-    mkdirSync(d, { recursive: true });
+    mkdirp(d);
     const bySteps = new Map<number, string[]>();
     for (const r of rollouts) {
       const lines = bySteps.get(r.step) ?? [];

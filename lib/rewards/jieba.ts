@@ -64,9 +64,10 @@
  *    puts it in another folder.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { nodeRequire } from './node_require.cjs';
+import { mkdirp } from '../util/fsx.js';
 
 interface JiebaEngine {
   cut(sentence: string, hmm?: boolean | null): string[];
@@ -183,7 +184,7 @@ function writeImage(glue: JiebaGlue, path: string, key: string, basePages: numbe
   hjson.copy(pre, Buffer.byteLength(IMAGE_MAGIC) + 4);
   const tmp = `${path}.tmp-${process.pid}`;
   try {
-    mkdirSync(dirname(path), { recursive: true });
+    mkdirp(dirname(path));
     const fd = openSync(tmp, 'w');
     try {
       writeSync(fd, pre);

@@ -22,7 +22,7 @@
  * engine.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Capability } from '../rewards/capabilities.js';
 import { acquireRunLock, isCompleteCheckpoint, RunLockedError, saveCheckpoint, type AdamState } from './checkpoint.js';
@@ -31,6 +31,7 @@ import type { Policy } from './policy.js';
 import { runSft, validateSft, type SftConfig } from './sft.js';
 import { heldOutPrompts, maxPromptTokens } from './tasks.js';
 import { evaluate, loadInit, makePolicy, maxContextLen, type ModelSize, type TrainConfig } from './trainer.js';
+import { mkdirp } from '../util/fsx.js';
 
 /** Bumped when the meaning of a base config changes (so old caches are not reused). */
 export const BASE_FORMAT = 1;
@@ -190,7 +191,7 @@ function build(c: BaseConfig, hash: string, dir: string, opts: EnsureBaseOptions
   const t0 = performance.now();
   // A half-built directory from a killed build: start it over (nothing in it was published).
   for (const f of ['base.json', 'sft.jsonl', 'latest_checkpointed_iteration.txt']) rmSync(join(dir, f), { force: true });
-  mkdirSync(dir, { recursive: true });
+  mkdirp(dir);
   const policy = makePolicy(policyConfig(c));
   try {
     const log = new JsonlMetricsLogger(join(dir, 'sft.jsonl'));

@@ -32,9 +32,10 @@
  * RNG state: the trainer derives every random stream from (seed, step, purpose) (a counter-based
  * derivation, see trainer.ts), so the RNG state IS (seed, step); extra_state.json records both.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
+import { mkdirp } from '../util/fsx.js';
 
 export const LATEST_FILE = 'latest_checkpointed_iteration.txt';
 
@@ -131,12 +132,12 @@ export function writeStepDir(runDir: string, state: CheckpointState): string {
   const { names, shapes, weights, optimizer: opt } = state;
   if (shapes.length !== names.length || weights.length !== names.length || opt.m.length !== names.length || opt.v.length !== names.length)
     throw new Error('checkpoint: names, shapes, weights and optimizer moments must have the same length');
-  mkdirSync(runDir, { recursive: true });
+  mkdirp(runDir);
   const final = stepDir(runDir, state.step);
   const tmp = `${final}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   const actor = join(tmp, 'actor');
-  mkdirSync(actor, { recursive: true });
+  mkdirp(actor);
   const sizes = weights.map((w) => w.length);
   let off = 0;
   const entries = names.map((name, i) => {
@@ -357,7 +358,7 @@ function readHolder(path: string): LockHolder | null {
  * `release()` removes it (only if it is still ours); it is also removed when the process exits.
  */
 export function acquireRunLock(runDir: string): RunLock {
-  mkdirSync(runDir, { recursive: true });
+  mkdirp(runDir);
   const path = join(runDir, LOCK_FILE);
   const me: LockHolder = { pid: process.pid, host: hostname(), started: new Date().toISOString() };
   let note: string | undefined;

@@ -15,8 +15,9 @@
  *
  * Non-finite numbers are written as null (JSON has no NaN).
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { mkdirp } from '../util/fsx.js';
 
 export interface MetricsLine {
   step: number;
@@ -25,7 +26,7 @@ export interface MetricsLine {
 
 export class JsonlMetricsLogger {
   constructor(readonly path: string) {
-    mkdirSync(dirname(path), { recursive: true });
+    mkdirp(dirname(path));
   }
 
   /** Append one step's metrics (synchronously, so a killed process loses at most the line being written). */

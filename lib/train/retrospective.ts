@@ -24,10 +24,11 @@
  *   `{step, gen_batch, event: "add"|"update"|"drop"|"evict"|"replay", uid, family, phase, context_len, difficulty}`;
  *   on resume the lines of steps after the checkpoint are dropped, as for metrics.jsonl.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Rng } from '../util/random.js';
 import { SEP, type TaskPrompt } from './tasks.js';
+import { mkdirp } from '../util/fsx.js';
 
 export interface RetrospectiveConfig {
   /** Most items kept (default 64). */
@@ -175,7 +176,7 @@ export class RetrospectiveBuffer {
 /** Append-mode JSONL sampler log with the same resume rule as the metrics log. */
 export class SamplerLog {
   constructor(readonly path: string) {
-    mkdirSync(dirname(path), { recursive: true });
+    mkdirp(dirname(path));
   }
   write(events: readonly SamplerEvent[]): void {
     if (events.length > 0) appendFileSync(this.path, events.map((e) => JSON.stringify(e) + '\n').join(''));

@@ -11,12 +11,13 @@
  *   heldout_scores.png       per family: base, and each estimator's final policy, mean over seeds ± t-interval
  *   advantages_per_task.png  per family a panel of its own x scale, the estimators side by side
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CompareResult, CompareSummary } from './aggregate.js';
 import { summarize, trainingCurves, LEARNING_MARGIN } from './aggregate.js';
 import { REPLAY_PROMPTS_PER_FAMILY } from './run.js';
 import { toCsv } from './stats.js';
+import { mkdirp } from '../../util/fsx.js';
 
 export interface ReportFiles {
   dir: string;
@@ -106,7 +107,7 @@ export function summaryTable(r: CompareResult, s: CompareSummary = summarize(r))
 
 /** Write `<dir>/index.html`, PNG figures and CSV tables. Loads the plotting layer only here. */
 export async function writeReport(r: CompareResult, dir: string): Promise<ReportFiles & { summary: CompareSummary }> {
-  mkdirSync(dir, { recursive: true });
+  mkdirp(dir);
   const plot = await import('../../plot/index.js');
   const s = summarize(r);
   const keys = metricKeys(r);

@@ -20,7 +20,7 @@
  * samples identical rollouts, and the held-out difference per seed is a paired difference.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { compareEstimators, type EstimatorConfig } from '../../advantage/compare.js';
@@ -32,6 +32,7 @@ import type { Policy } from '../policy.js';
 import { PURPOSE, streamSeed } from '../streams.js';
 import { EOS, makeBatch, PAD, passesFormat, scoreResponse, type TaskPrompt } from '../tasks.js';
 import { heldOutFor, train, type StepResult, type TrainConfig } from '../trainer.js';
+import { mkdirp } from '../../util/fsx.js';
 
 /** Training prompts per family in the replayed advantage batch. */
 export const REPLAY_PROMPTS_PER_FAMILY = 8;
@@ -110,7 +111,7 @@ function writeJsonAtomic(path: string, v: unknown): void {
 
 export function writeSpec(spec: RunSpec): string {
   const dir = spec.config.outDir as string;
-  mkdirSync(dir, { recursive: true });
+  mkdirp(dir);
   const path = join(dir, 'spec.json');
   writeJsonAtomic(path, spec);
   return path;
