@@ -7,7 +7,7 @@
  *   eval score BENCH FILE              re-score saved benchmark outputs with our TypeScript scorers
  *   eval spec BENCH --model DIR …      print the JobSpec that evaluates a model on one of the six benchmarks
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { selectBackend } from '../train/backend.js';
 import { resolve } from 'node:path';
@@ -256,6 +256,13 @@ async function watch(argv: string[]): Promise<number> {
   if (!(poll > 0)) throw new UsageError(`--poll must be a positive number of seconds, got '${values.poll}'`);
   const ppf = int('prompts-per-family', values['prompts-per-family']);
   const untilStep = int('until-step', values['until-step']);
+  // The checkpoint directory: a file is bad input; a missing one is a typo with --once (nothing can appear
+  // before it exits), and otherwise a run that has not started yet (said once, then watched for).
+  if (existsSync(dir) && !statSync(dir).isDirectory()) throw InputError.at(dir, 'open', 'not a directory (CKPT_DIR is the trainer\'s checkpoint directory)');
+  if (!existsSync(dir)) {
+    if (values.once) throw InputError.at(dir, 'open', 'no such directory (CKPT_DIR is the trainer\'s checkpoint directory)');
+    process.stderr.write(`golongrl eval: ${dir} does not exist yet; watching for it\n`);
+  }
   let runner: Runner;
   if (values.benchmarks === 'verl') runner = verlRunnerFromArgs(values, values.run);
   else {

@@ -24,6 +24,7 @@ import Database from 'better-sqlite3';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { mkdirp } from '../util/fsx.js';
+import { InputError } from '../util/jsonl.js';
 
 export type CheckpointState = 'claimed' | 'done' | 'failed';
 
@@ -178,7 +179,7 @@ export class ResultsDb {
     if (!run) throw new Error('run name must not be empty');
     const existing = this.db.prepare('SELECT ckpt_dir FROM runs WHERE run = ?').get(run) as { ckpt_dir: string } | undefined;
     if (existing) {
-      if (existing.ckpt_dir !== ckptDir) throw new Error(`run '${run}' is already registered for checkpoint directory ${existing.ckpt_dir}, not ${ckptDir}`);
+      if (existing.ckpt_dir !== ckptDir) throw InputError.at(this.path, `run '${run}'`, `already registered for checkpoint directory ${existing.ckpt_dir}, not ${ckptDir} (give another --run name or --db)`);
       return;
     }
     this.db.prepare('INSERT INTO runs (run, ckpt_dir, created_at) VALUES (?, ?, ?)').run(run, ckptDir, Date.now());

@@ -248,6 +248,27 @@ describe('one error path: file, what, where, exit 2 — never a stack trace', ()
     expect(oneLine(r2.err)).toBe(`golongrl results: ${d}: unable to open database file (SQLite: unable to open database file)`);
   });
 
+  it('eval watch: a missing CKPT_DIR with --once, a file as CKPT_DIR, a run name bound to another directory → one line, exit 2', () => {
+    const db = join(tmp, 'watch.db');
+    const missing = join(tmp, 'no-ckpts');
+    const r1 = cli(['eval', 'watch', missing, '--run', 'r', '--db', db, '--once']);
+    expect(r1.code).toBe(2);
+    expect(oneLine(r1.err)).toBe(`golongrl eval: ${missing}: open: no such directory (CKPT_DIR is the trainer's checkpoint directory)`);
+    const file = join(tmp, 'ckpt-file');
+    writeFileSync(file, 'x');
+    const r2 = cli(['eval', 'watch', file, '--run', 'r', '--db', db, '--once']);
+    expect(r2.code).toBe(2);
+    expect(oneLine(r2.err)).toBe(`golongrl eval: ${file}: open: not a directory (CKPT_DIR is the trainer's checkpoint directory)`);
+    const a = join(tmp, 'ckpts-a');
+    const b = join(tmp, 'ckpts-b');
+    mkdirSync(a, { recursive: true });
+    mkdirSync(b, { recursive: true });
+    expect(cli(['eval', 'watch', a, '--run', 'r', '--db', db, '--once']).code).toBe(0);
+    const r3 = cli(['eval', 'watch', b, '--run', 'r', '--db', db, '--once']);
+    expect(r3.code).toBe(2);
+    expect(oneLine(r3.err)).toBe(`golongrl eval: ${db}: run 'r': already registered for checkpoint directory ${a}, not ${b} (give another --run name or --db)`);
+  });
+
   it('data rollouts on a directory with no <step>.jsonl → one line naming it and what it holds, exit 2', () => {
     const d = join(tmp, 'not-a-dump');
     mkdirSync(d, { recursive: true });

@@ -35,6 +35,21 @@ describe('golongrl demo', () => {
   });
 });
 
+describe('golongrl demo usage errors', () => {
+  it('a non-integer, zero or oversized --seed/--prompts/--n: one line, exit 2 (it ran with NaN before)', () => {
+    for (const [args, msg] of [
+      [['--n', 'abc'], "--n must be an integer ≥ 1, got 'abc'"],
+      [['--prompts', '0'], "--prompts must be an integer ≥ 1, got '0'"],
+      [['--seed', '1.5'], "--seed must be an integer ≥ 0, got '1.5'"],
+      [['--prompts', '1000', '--n', '1000'], '--prompts × --n must be at most 100000'],
+    ] as const) {
+      const r = run(['demo', ...args]);
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr.split('\n')[0]).toContain(`golongrl demo: ${msg}`);
+    }
+  });
+});
+
 describe('data/examples', () => {
   it('is exactly what its documented command regenerates', () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'golongrl-examples-')), 'examples');
