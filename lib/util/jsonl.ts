@@ -154,7 +154,10 @@ export function parseJsonObject(text: string): Record<string, unknown> {
   try {
     obj = JSON.parse(text);
   } catch (e) {
-    throw new FieldError('<line>', `not valid JSON (${(e as Error).message})`);
+    // UTF-16 with a byte-order mark (FF FE / FE FF) decodes as two U+FFFD; with NULs between ASCII bytes
+    // it is UTF-16 without one. Say so: the JSON error alone ("Unexpected token") does not.
+    const utf16 = text.startsWith('\ufffd\ufffd') || /^\{?\u0000|^.\u0000.\u0000/.test(text);
+    throw new FieldError('<line>', utf16 ? 'not UTF-8: the text looks like UTF-16 (JSONL must be UTF-8; convert it, e.g. iconv -f UTF-16 -t UTF-8)' : `not valid JSON (${(e as Error).message})`);
   }
   if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw new FieldError('<line>', 'expected a JSON object');
   return obj as Record<string, unknown>;

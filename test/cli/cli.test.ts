@@ -269,6 +269,21 @@ describe('one error path: file, what, where, exit 2 — never a stack trace', ()
     expect(oneLine(r3.err)).toBe(`golongrl eval: ${db}: run 'r': already registered for checkpoint directory ${a}, not ${b} (give another --run name or --db)`);
   });
 
+  it('a UTF-16 JSONL file (with or without a byte-order mark) is named as UTF-16, not "Unexpected token"', () => {
+    const row = '{"data_source":"EM","response":"<think>a</think>b","ground_truth":{"golden_label":"b"}}\n';
+    for (const [name, bytes] of [
+      ['bom-le.jsonl', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(row, 'utf16le')])],
+      ['no-bom-le.jsonl', Buffer.from(row, 'utf16le')],
+      ['bom-be.jsonl', Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(row, 'utf16le').swap16()])],
+    ] as const) {
+      const f = join(tmp, name);
+      writeFileSync(f, bytes);
+      const r = cli(['score', f]);
+      expect(r.code, name).toBe(2);
+      expect(r.err.split('\n')[0], name).toBe(`golongrl score: ${f}:1: field '<line>': not UTF-8: the text looks like UTF-16 (JSONL must be UTF-8; convert it, e.g. iconv -f UTF-16 -t UTF-8)`);
+    }
+  });
+
   it('data rollouts on a directory with no <step>.jsonl → one line naming it and what it holds, exit 2', () => {
     const d = join(tmp, 'not-a-dump');
     mkdirSync(d, { recursive: true });
