@@ -485,28 +485,51 @@ function update(policy: Policy, opt: Adam, rows: readonly Rollout[], advantages:
  * Float32Arrays). Equal to the tfjs path within float rounding (test/train/direct_update.test.ts).
  */
 function updateDirect(policy: Policy, opt: Adam, rows: readonly Rollout[], advantages: Float64Array, config: TrainConfig, tokensOf: (i: number) => number): UpdateMetrics {
+  // The loops live in small helpers: inlined in updateDirect, V8 compiled each loop on stack (OSR) and then
+  // deoptimised at the code after it, which had no type feedback yet — 35 deopts in 40 steps, recompiled
+  // every step on a background thread (docs/engine.md). Same arithmetic, same order.
   const B = rows.length;
   const R = config.maxNewTokens;
   const fwd = policy.responseLogProbsDirect(rows.map((r) => r.sequence), rows.map((r) => r.prompt.promptTokens.length), 1, rows.map((_, i) => tokensOf(i)));
+  const { old, mask, adv } = lossInputs(rows, advantages, R);
+  const { metrics, dLogProbs } = policyLossGrad(fwd.logProbs, old, adv, mask, B, R, { aggMode: config.lossAggMode });
+  const grads = fwd.backward(dLogProbs);
+  const gradNorm = Math.sqrt(sumOfSquares(grads));
+  const coef = gradNorm > config.gradClip ? Math.fround(config.gradClip / (gradNorm + 1e-6)) : 1;
+  if (coef < 1) scaleAll(grads, coef);
+  opt.applyArrays(grads);
+  return { ...metrics, 'actor/grad_norm': gradNorm };
+}
+
+/** Old log-probs, response mask and per-token advantages [B, R] of the training rows, as float32. */
+function lossInputs(rows: readonly Rollout[], advantages: Float64Array, R: number): { old: Float32Array; mask: Float32Array; adv: Float32Array } {
+  const B = rows.length;
   const old = new Float32Array(B * R);
   const mask = new Float32Array(B * R);
   const adv = new Float32Array(B * R);
-  rows.forEach((r, b) => {
+  for (let b = 0; b < B; b++) {
+    const r = rows[b];
+    const o = r.oldLogProbs;
+    const m = r.mask;
+    const a = advantages[b];
     for (let t = 0; t < R; t++) {
-      old[b * R + t] = r.oldLogProbs[t];
-      mask[b * R + t] = r.mask[t];
-      adv[b * R + t] = r.mask[t] * advantages[b];
+      old[b * R + t] = o[t];
+      mask[b * R + t] = m[t];
+      adv[b * R + t] = m[t] * a;
     }
-  });
-  const { metrics, dLogProbs } = policyLossGrad(fwd.logProbs, old, adv, mask, B, R, { aggMode: config.lossAggMode });
-  const grads = fwd.backward(dLogProbs);
+  }
+  return { old, mask, adv };
+}
+
+/** Σ g² over every gradient array (float64 accumulation, arrays in order). */
+function sumOfSquares(grads: readonly Float32Array[]): number {
   let sq = 0;
   for (const g of grads) for (let k = 0; k < g.length; k++) sq += g[k] * g[k];
-  const gradNorm = Math.sqrt(sq);
-  const coef = gradNorm > config.gradClip ? Math.fround(config.gradClip / (gradNorm + 1e-6)) : 1;
-  if (coef < 1) for (const g of grads) for (let k = 0; k < g.length; k++) g[k] = g[k] * coef;
-  opt.applyArrays(grads);
-  return { ...metrics, 'actor/grad_norm': gradNorm };
+  return sq;
+}
+
+function scaleAll(grads: readonly Float32Array[], coef: number): void {
+  for (const g of grads) for (let k = 0; k < g.length; k++) g[k] = g[k] * coef;
 }
 
 // ───────────────────────────── evaluation ─────────────────────────────

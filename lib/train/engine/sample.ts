@@ -33,6 +33,17 @@ export interface EngineSampleOptions {
   greedy?: boolean;
 }
 
+/**
+ * An empty array whose elements are already doubles. A fresh `[]` holds small integers; the first float
+ * pushed changes its hidden class, so the sampler's optimised push loop met arrays of two classes, one
+ * per call, and was deoptimised ("wrong map") again and again (docs/engine.md).
+ */
+function emptyDoubles(): number[] {
+  const a = [0.5];
+  a.pop();
+  return a;
+}
+
 /** Per-call scratch of the decoder, sized for every row (reused across steps: no per-step allocation). */
 interface Scratch {
   x: Float32Array;
@@ -139,9 +150,9 @@ export function sampleBatch(w: PackedWeights, prompts: readonly (readonly number
   const seqs = prompts.map((p) => [...p]);
   for (let r = 0; r < B; r++) {
     res.responses.push([]);
-    res.oldLogProbs.push([]);
+    res.oldLogProbs.push(emptyDoubles());
     res.responseMask.push([]);
-    res.entropies.push([]);
+    res.entropies.push(emptyDoubles());
   }
   let maxP = 0;
   for (const p of prompts) maxP = Math.max(maxP, p.length);
