@@ -148,12 +148,63 @@ export interface ReadJsonlResult<T> {
   bytes: number;
 }
 
-/** Parse one JSONL line into an object, or say what is wrong with it (a `FieldError` on '<line>'). */
+const NON_FINITE_TAG = '\u0000golongrl-non-finite:';
+const NON_FINITE: Record<string, number> = { NaN: NaN, Infinity: Infinity, '-Infinity': -Infinity };
+
+/**
+ * Python's `json.dumps` writes `NaN`, `Infinity` and `-Infinity` (allow_nan=True is its default), and
+ * verl's rollout dumps, metric logs and many datasets are written that way. Outside string literals,
+ * those tokens become tagged strings (one linear pass that tracks strings and escapes), `JSON.parse`
+ * reads the result, and a reviver turns the tags back into numbers. Undefined when the text has none of
+ * them outside strings (then the original JSON error stands) or already contains the tag.
+ */
+function parsePythonJson(text: string): unknown {
+  if (text.includes('\\u0000golongrl') || text.includes(NON_FINITE_TAG)) return undefined;
+  let out = '';
+  let last = 0;
+  let found = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      // skip a string literal
+      for (i++; i < text.length; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 0x5c) i++;
+        else if (d === 0x22) break;
+      }
+      continue;
+    }
+    const word = c === 0x4e && text.startsWith('NaN', i) ? 'NaN' : c === 0x49 && text.startsWith('Infinity', i) ? 'Infinity' : c === 0x2d && text.startsWith('-Infinity', i) ? '-Infinity' : null;
+    if (word === null) continue;
+    out += text.slice(last, i) + JSON.stringify(NON_FINITE_TAG + word);
+    i += word.length - 1;
+    last = i + 1;
+    found = true;
+  }
+  if (!found) return undefined;
+  out += text.slice(last);
+  try {
+    return JSON.parse(out, (_k, v) => (typeof v === 'string' && v.startsWith(NON_FINITE_TAG) ? NON_FINITE[v.slice(NON_FINITE_TAG.length)] : v));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Parse one JSONL line into an object, or say what is wrong with it (a `FieldError` on '<line>').
+ * Python's non-standard `NaN` / `Infinity` / `-Infinity` are read as numbers (`parsePythonJson`); the
+ * validators then say where a non-finite number is not allowed ("expected a finite number, got NaN").
+ */
 export function parseJsonObject(text: string): Record<string, unknown> {
   let obj: unknown;
   try {
     obj = JSON.parse(text);
   } catch (e) {
+    obj = parsePythonJson(text);
+    if (obj !== undefined) {
+      if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw new FieldError('<line>', 'expected a JSON object');
+      return obj as Record<string, unknown>;
+    }
     // UTF-16 with a byte-order mark (FF FE / FE FF) decodes as two U+FFFD; with NULs between ASCII bytes
     // it is UTF-16 without one. Say so: the JSON error alone ("Unexpected token") does not.
     const utf16 = text.startsWith('\ufffd\ufffd') || /^\{?\u0000|^.\u0000.\u0000/.test(text);
@@ -246,6 +297,7 @@ export function requireNumber(obj: Record<string, unknown>, field: string): numb
 
 export function typeOf(v: unknown): string {
   if (v === null) return 'null';
+  if (typeof v === 'number' && !Number.isFinite(v)) return String(v); // NaN, Infinity, -Infinity
   if (Array.isArray(v)) return 'array';
   return typeof v;
 }
