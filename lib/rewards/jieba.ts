@@ -341,7 +341,7 @@ export function cutBlockWithEngine(block: string): string[] {
 
 function cutHanBlockUncached(block: string, out: string[]): void {
   engineCalls++;
-  fixAsciiRuns(engine().cut(block, true), 0, Infinity, out);
+  fixAsciiRuns(engine().cut(block, true), 0, out);
 }
 
 let engineCalls = 0;
@@ -352,14 +352,14 @@ export function jiebaEngineCalls(): number {
 }
 
 /**
- * jieba-rs's words[from, to) of one block → `out`, its all-ASCII runs re-split as Python's HMM route
- * splits them (`pythonHmmSkipSplit`); a "\n" word ends the block early (the batch separator).
- * Returns the index after the block's last word.
+ * jieba-rs's words of one block, from index `from` → `out`, its all-ASCII runs re-split as Python's HMM
+ * route splits them (`pythonHmmSkipSplit`); a "\n" word (the batch separator) or the end of `words` ends
+ * the block. Returns the index of that separator (or `words.length`).
  */
-function fixAsciiRuns(words: readonly string[], from: number, to: number, out: string[]): number {
+function fixAsciiRuns(words: readonly string[], from: number, out: string[]): number {
   let run = '';
   let k = from;
-  for (; k < words.length && k < to; k++) {
+  for (; k < words.length; k++) {
     const w = words[k];
     if (w === BATCH_SEP) break;
     if (RE_ASCII_PART.test(w) && !ASCII_DICT_WORDS.has(w)) {
@@ -397,7 +397,7 @@ function cutHanBlocksBatched(blocks: readonly string[]): string[][] {
   let k = 0;
   for (let b = 0; b < blocks.length; b++) {
     const cut: string[] = [];
-    k = fixAsciiRuns(words, k, Infinity, cut) + 1;
+    k = fixAsciiRuns(words, k, cut) + 1;
     cuts.push(cut);
   }
   return cuts;
