@@ -41,6 +41,29 @@ const vec = (items: number[][]) => [...uleb(items.length), ...items.flat()];
 // ── opcodes ──
 const I32 = 0x7f;
 const V128 = 0x7b;
+const F32 = 0x7d;
+
+/** A function body: its locals (i32, f32, v128 counts, declared in that order; zero counts left out), then its code. */
+function funcBody(locals: { i32?: number; f32?: number; v128?: number }, code: number[]): number[] {
+  const decl = ([[locals.i32 ?? 0, I32], [locals.f32 ?? 0, F32], [locals.v128 ?? 0, V128]] as const).filter(([n]) => n > 0).map(([n, t]) => [...uleb(n), t]);
+  return [...vec(decl), ...code];
+}
+
+/**
+ * Every kernel module's layout: imports env.mem (at least one page), then one function per entry, each with
+ * its own signature (params, results), exported under its name, with its body (`funcBody`).
+ */
+function memModule(funcs: readonly { name: string; params: readonly number[]; results?: readonly number[]; body: number[] }[]): Uint8Array {
+  return Uint8Array.from([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, vec(funcs.map((f) => [0x60, ...vec(f.params.map((t) => [t])), ...vec((f.results ?? []).map((t) => [t]))]))),
+    ...section(2, vec([[...str('env'), ...str('mem'), 0x02, 0x00, 0x01]])),
+    ...section(3, vec(funcs.map((_, i) => uleb(i)))),
+    ...section(7, vec(funcs.map((f, i) => [...str(f.name), 0x00, ...uleb(i)]))),
+    ...section(10, vec(funcs.map((f) => [...uleb(f.body.length), ...f.body]))),
+  ]);
+}
+
 const op = {
   block: [0x02, 0x40],
   loop: [0x03, 0x40],
@@ -138,11 +161,7 @@ function geluBody(backward: boolean): number[] {
   e(op.br(0));
   e(op.end, op.end);
   e(op.end);
-  const locals = vec([
-    [...uleb(1), I32],
-    [...uleb(5), V128],
-  ]);
-  return [...locals, ...code];
+  return funcBody({ i32: 1, v128: 5 }, code);
 }
 
 /**
@@ -217,20 +236,11 @@ export function gemmModuleBytes(): Uint8Array {
   e(op.br(0));
   e(op.end, op.end);
   e(op.end); // function end
-  const locals = vec([
-    [...uleb(10), I32],
-    [...uleb(11), V128],
+  return memModule([
+    { name: 'gemm', params: new Array(10).fill(I32), body: funcBody({ i32: 10, v128: 11 }, code) },
+    { name: 'gelu', params: new Array(3).fill(I32), body: geluBody(false) },
+    { name: 'geluBack', params: new Array(4).fill(I32), body: geluBody(true) },
   ]);
-  const body = [...locals, ...code];
-  const bytes = [
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([[0x60, ...vec(new Array(10).fill([I32])), 0x00], [0x60, ...vec(new Array(3).fill([I32])), 0x00], [0x60, ...vec(new Array(4).fill([I32])), 0x00]])),
-    ...section(2, vec([[...str('env'), ...str('mem'), 0x02, 0x00, 0x01]])),
-    ...section(3, vec([[0x00], [0x01], [0x02]])),
-    ...section(7, vec([[...str('gemm'), 0x00, 0x00], [...str('gelu'), 0x00, 0x01], [...str('geluBack'), 0x00, 0x02]])),
-    ...section(10, vec([body, geluBody(false), geluBody(true)].map((b) => [...uleb(b.length), ...b]))),
-  ];
-  return Uint8Array.from(bytes);
 }
 
 type GemmFn = (a: number, b: number, c: number, M: number, P: number, N: number, acc: number, aTile: number, aStep: number, aLane: number) => void;
@@ -295,17 +305,10 @@ export function wasmGemm(): WasmGemm | null {
 export function attnModuleBytes(dh: number): Uint8Array {
   if (dh % 4 !== 0 || dh < 4 || dh > 64) throw new Error(`attnModuleBytes: head size ${dh} not a multiple of 4 in [4, 64]`);
   const c = dh / 4;
-  const atBody = attendBody(c);
-  const backBody = attendBackBody(c);
-  const bytes = [
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([[0x60, ...vec(new Array(7).fill([I32])), 0x00], [0x60, ...vec([...new Array(11).fill([I32]), [0x7d]]), 0x00]])),
-    ...section(2, vec([[...str('env'), ...str('mem'), 0x02, 0x00, 0x01]])),
-    ...section(3, vec([[0x00], [0x01]])),
-    ...section(7, vec([[...str('attend'), 0x00, 0x00], [...str('attendBack'), 0x00, 0x01]])),
-    ...section(10, vec([atBody, backBody].map((b) => [...uleb(b.length), ...b]))),
-  ];
-  return Uint8Array.from(bytes);
+  return memModule([
+    { name: 'attend', params: new Array(7).fill(I32), body: attendBody(c) },
+    { name: 'attendBack', params: [...new Array(11).fill(I32), F32], body: attendBackBody(c) },
+  ]);
 }
 
 /**
@@ -378,13 +381,7 @@ function attendBackBody(c: number): number[] {
   e(op.br(0), op.end, op.end);
   for (let m = 0; m < c; m++) e(op.get(DQ), op.get(dqv(m)), op.vStore(16 * m));
   e(op.end);
-  const F32 = 0x7d;
-  const locals = vec([
-    [...uleb(2), I32],
-    [...uleb(2), F32],
-    [...uleb(2 + 3 * c), V128],
-  ]);
-  return [...locals, ...code];
+  return funcBody({ i32: 2, f32: 2, v128: 2 + 3 * c }, code);
 }
 
 // float32 exp (Cephes expf): n = round(x·log₂e), r = x − n·ln2 (two parts), e^r by a degree-7 polynomial, ·2ⁿ
@@ -458,17 +455,7 @@ export function expsumModuleBytes(): Uint8Array {
   const [Z, N, MX, J, N4, X, NF, Y, VS, VM] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
   const zAddr = [...op.get(Z), ...op.get(J), ...op.i32(4), ...op.mul, ...op.add];
   const code = [...padExpSumCode(zAddr, { N, MX, J, N4, X, NF, Y, VS, VM }), ...op.end];
-  const F32 = 0x7d;
-  const body = [...vec([[...uleb(2), I32], [...uleb(5), V128]]), ...code];
-  const bytes = [
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([[0x60, ...vec([[I32], [I32], [F32]]), ...vec([[F32]])]])),
-    ...section(2, vec([[...str('env'), ...str('mem'), 0x02, 0x00, 0x01]])),
-    ...section(3, vec([[0x00]])),
-    ...section(7, vec([[...str('expsum'), 0x00, 0x00]])),
-    ...section(10, vec([[...uleb(body.length), ...body]])),
-  ];
-  return Uint8Array.from(bytes);
+  return memModule([{ name: 'expsum', params: [I32, I32, F32], results: [F32], body: funcBody({ i32: 2, v128: 5 }, code) }]);
 }
 
 /** The sampler's exp-and-sum kernel and its memory; null where WebAssembly SIMD is unavailable. */
@@ -554,13 +541,7 @@ function attendBody(c: number): number[] {
   e(op.br(0), op.end, op.end);
   for (let m = 0; m < c; m++) e(op.get(O), op.get(ov(m)), op.vStore(16 * m));
   e(op.end);
-  const F32 = 0x7d;
-  const locals = vec([
-    [...uleb(3), I32],
-    [...uleb(2), F32],
-    [...uleb(6 + 2 * c), V128],
-  ]);
-  return [...locals, ...code];
+  return funcBody({ i32: 3, f32: 2, v128: 6 + 2 * c }, code);
 }
 
 type AttendFn = (q: number, k: number, v: number, stride: number, n: number, s: number, o: number) => void;
@@ -649,17 +630,7 @@ export function lnModuleBytes(D: number, eps: number): Uint8Array {
   e(op.get(R), op.i32(1), op.add, op.set(R));
   e(op.br(0), op.end, op.end);
   e(op.end);
-  const F32 = 0x7d;
-  const body = [...vec([[...uleb(1), I32], [...uleb(2), F32], [...uleb(2 + 3 * c), V128]]), ...code];
-  const bytes = [
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([[0x60, ...vec(new Array(7).fill([I32])), 0x00]])),
-    ...section(2, vec([[...str('env'), ...str('mem'), 0x02, 0x00, 0x01]])),
-    ...section(3, vec([[0x00]])),
-    ...section(7, vec([[...str('ln'), 0x00, 0x00]])),
-    ...section(10, vec([[...uleb(body.length), ...body]])),
-  ];
-  return Uint8Array.from(bytes);
+  return memModule([{ name: 'ln', params: new Array(7).fill(I32), body: funcBody({ i32: 1, f32: 2, v128: 2 + 3 * c }, code) }]);
 }
 
 /** The LayerNorm kernel for one width and its memory. */
