@@ -376,6 +376,17 @@ export function logSoftmaxRow(logits: Float32Array, off: number, V: number, invT
   for (let v = 0; v < V; v++) out[v] -= lse;
 }
 
+/** s[j] ← exp(s[j] − mx) for j = 0 … t, in order; returns their sum (float64). The softmax numerator of attendRow and attendRow16. */
+function expShiftSum(s: Float64Array, t: number, mx: number): number {
+  let sum = 0;
+  for (let j = 0; j <= t; j++) {
+    const e = Math.exp(s[j] - mx);
+    s[j] = e;
+    sum += e;
+  }
+  return sum;
+}
+
 /**
  * One query against keys/values 0 … t of its row: out[oo … oo+dh) = softmax(q·kⱼ/√d)·vⱼ, with key j at
  * K[ko + j·stride …] and value j at V[vo + j·stride …]. The ONE attention routine of the engine (packed
@@ -395,13 +406,7 @@ export function attendRow(q: Float32Array, qo: number, K: Float32Array, ko: numb
     s[j] = z;
     if (z > mx) mx = z;
   }
-  let sum = 0;
-  for (let j = 0; j <= t; j++) {
-    const e = Math.exp(s[j] - mx);
-    s[j] = e;
-    sum += e;
-  }
-  const inv = 1 / sum;
+  const inv = 1 / expShiftSum(s, t, mx);
   for (let d = 0; d < dh; d++) out[oo + d] = 0;
   for (let j = 0, vj = vo; j <= t; j++, vj += stride) {
     const p = s[j] * inv;
@@ -424,13 +429,7 @@ function attendRow16(q: Float32Array, qo: number, K: Float32Array, ko: number, V
     s[j] = z;
     if (z > mx) mx = z;
   }
-  let sum = 0;
-  for (let j = 0; j <= t; j++) {
-    const e = Math.exp(s[j] - mx);
-    s[j] = e;
-    sum += e;
-  }
-  const inv = 1 / sum;
+  const inv = 1 / expShiftSum(s, t, mx);
   let o0 = 0, o1 = 0, o2 = 0, o3 = 0, o4 = 0, o5 = 0, o6 = 0, o7 = 0, o8 = 0, o9 = 0, o10 = 0, o11 = 0, o12 = 0, o13 = 0, o14 = 0, o15 = 0;
   for (let j = 0, vj = vo; j <= t; j++, vj += stride) {
     const p = s[j] * inv;
