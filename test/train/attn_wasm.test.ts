@@ -9,16 +9,9 @@ import { describe, expect, it } from 'vitest';
 import { attendBackwardRow, attendBlock, attendDecode, kvArrays } from '../../lib/train/engine/attn.js';
 import { setWasmKernels, wasmKernelsActive } from '../../lib/train/engine/kernels.js';
 import { attnModuleBytes, wasmAttn } from '../../lib/train/engine/wasm.js';
+import { randArray } from './random_weights.js';
 
-function rand(n: number, seed: number): Float32Array {
-  let s = seed;
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (s * 16807) % 2147483647;
-    a[i] = (s / 2147483647 - 0.5) * 4;
-  }
-  return a;
-}
+const rand = (n: number, seed: number) => randArray(n, seed, 4);
 
 interface Case {
   H: number;

@@ -8,16 +8,9 @@
 import { describe, expect, it } from 'vitest';
 import { layerNorm, layerNormJs, matmulBiasGelu, setWasmKernels, wasmKernelsActive } from '../../lib/train/engine/kernels.js';
 import { wasmExpsum } from '../../lib/train/engine/wasm.js';
+import { randArray } from './random_weights.js';
 
-function rand(n: number, seed: number): Float32Array {
-  let s = seed;
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (s * 16807) % 2147483647;
-    a[i] = (s / 2147483647 - 0.5) * 2;
-  }
-  return a;
-}
+const rand = (n: number, seed: number) => randArray(n, seed, 2);
 
 function maxRel(a: Float32Array, b: Float32Array): number {
   let m = 0;
