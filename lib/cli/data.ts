@@ -20,7 +20,7 @@ import { profileDataset, type DataProfile, type LengthStats, type TokenMode } fr
 import { buildPromptIndex, readRolloutDump, writeDumpFixture, DUMP_FIXTURE_OPTIONS } from '../data/rollout_dump.js';
 import { SAMPLE_SEED, writeSample } from '../data/sample_generator.js';
 import { mixDatasets, MixShortfallError, ParquetShapeError, type MixManifest, type MixProgress } from '../data/mix.js';
-import { EXIT_BAD_INPUT, EXIT_OK, LineWriter, Progress, UsageError } from './io.js';
+import { EXIT_BAD_INPUT, EXIT_OK, intOption, LineWriter, Progress, UsageError } from './io.js';
 import { InputError } from '../util/jsonl.js';
 import { mkdirp } from '../util/fsx.js';
 
@@ -286,13 +286,6 @@ function mixProgress(force: boolean) {
   };
 }
 
-function parseIntArg(name: string, text: string | undefined, min: number): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < min) throw new UsageError(`--${name} needs an integer >= ${min}, got '${text}'`);
-  return n;
-}
-
 export function formatMix(m: MixManifest, manifestFile: string, seconds: number): string {
   const pct = (x: number) => `${(100 * x).toFixed(3)}%`;
   const rows = m.sources.map((s) => [s.role, s.file, s.format, String(s.rows), String(s.quarantined), String(s.tokens), String(s.selected_rows), String(s.selected_tokens)]);
@@ -349,7 +342,7 @@ async function runMix(argv: string[]): Promise<number> {
   const mode = values.tokens;
   if (mode !== 'exact' && mode !== 'chars') throw new UsageError(`--tokens must be exact or chars, got '${mode}'`);
   if (values['no-cache'] && values['cache-dir']) throw new UsageError('--no-cache and --cache-dir exclude each other');
-  const seed = parseIntArg('seed', values.seed, 0)!;
+  const seed = intOption('seed', values.seed, 0)!;
   if (seed > 0xffffffff) throw new UsageError(`--seed needs an integer in [0, 2^32), got '${values.seed}'`);
   const inputs = [values.short, values.long, values.from].filter((x): x is string => x !== undefined);
   if (inputs.includes(values.out) || values.out === values['skip-bad']) throw new UsageError(`--out '${values.out}' would overwrite an input or the quarantine file`);
@@ -359,10 +352,10 @@ async function runMix(argv: string[]): Promise<number> {
       short: values.short,
       long: values.long,
       from: values.from,
-      threshold: parseIntArg('threshold', values.threshold, 0),
+      threshold: intOption('threshold', values.threshold, 0),
       shortFraction: fraction,
       tokens: mode,
-      totalTokens: parseIntArg('total-tokens', values['total-tokens'], 1),
+      totalTokens: intOption('total-tokens', values['total-tokens'], 1),
       seed,
       shuffle: !values['no-shuffle'],
       out: values.out,

@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { compareEstimators, ESTIMATOR_CONFIGS } from '../advantage/compare.js';
 import { metricKeyName } from '../advantage/index.js';
 import { syntheticRollouts } from '../data/synthetic_rollouts.js';
-import { EXIT_OK, UsageError } from './io.js';
+import { EXIT_OK, intOption, UsageError } from './io.js';
 import { mkdirp } from '../util/fsx.js';
 
 export const DEMO_HELP = `golongrl demo [--seed N] [--prompts K] [--n N] [--out DIR] [--json]
@@ -45,14 +45,10 @@ export async function runDemo(argv: string[]): Promise<number> {
     process.stdout.write(DEMO_HELP + '\n');
     return EXIT_OK;
   }
-  const int = (name: string, v: string, min: number) => {
-    const x = Number(v);
-    if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(x) || x < min) throw new UsageError(`--${name} must be an integer ≥ ${min}, got '${v}'`);
-    return x;
-  };
-  const seed = int('seed', values.seed, 0);
-  const prompts = int('prompts', values.prompts, 1);
-  const perPrompt = int('n', values.n, 1);
+  // (all three have defaults, so never undefined)
+  const seed = intOption('seed', values.seed, 0)!;
+  const prompts = intOption('prompts', values.prompts, 1)!;
+  const perPrompt = intOption('n', values.n, 1)!;
   if (prompts * perPrompt > 100_000) throw new UsageError(`--prompts × --n must be at most 100000 (synthetic rollouts per capability type), got ${prompts} × ${perPrompt}`);
   const rollouts = syntheticRollouts({ seed, promptsPerTask: prompts, n: perPrompt });
   const caps = [...new Set(rollouts.map((r) => r.capability))];

@@ -18,6 +18,14 @@ export class UsageError extends Error {
   }
 }
 
+/** An integer option ≥ `min` written as plain digits ("1e3", "1.0", "" are refused), or undefined when absent. */
+export function intOption(name: string, text: string | undefined, min: number): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < min) throw new UsageError(`--${name} needs an integer >= ${min}, got '${text}'`);
+  return n;
+}
+
 /**
  * The CLI's one error path: the one line to print (after "golongrl VERB: ") for an error caused by the
  * input or the environment — bad input (`InputError`: file, where, what), an output that cannot be

@@ -38,9 +38,9 @@ describe('golongrl demo', () => {
 describe('golongrl demo usage errors', () => {
   it('a non-integer, zero or oversized --seed/--prompts/--n: one line, exit 2 (it ran with NaN before)', () => {
     for (const [args, msg] of [
-      [['--n', 'abc'], "--n must be an integer ≥ 1, got 'abc'"],
-      [['--prompts', '0'], "--prompts must be an integer ≥ 1, got '0'"],
-      [['--seed', '1.5'], "--seed must be an integer ≥ 0, got '1.5'"],
+      [['--n', 'abc'], "--n needs an integer >= 1, got 'abc'"],
+      [['--prompts', '0'], "--prompts needs an integer >= 1, got '0'"],
+      [['--seed', '1.5'], "--seed needs an integer >= 0, got '1.5'"],
       [['--prompts', '1000', '--n', '1000'], '--prompts × --n must be at most 100000'],
     ] as const) {
       const r = run(['demo', ...args]);
