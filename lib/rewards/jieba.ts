@@ -312,12 +312,12 @@ function isPlainAsciiBlock(block: string): boolean {
   return true;
 }
 
-/** Cut one `re_han_default` block with jieba-rs, then undo its HMM skip-regex difference. */
+/**
+ * Cut one `re_han_default` block that is not plain ASCII with jieba-rs, through the memo, then undo its HMM
+ * skip-regex difference. jiebaCut's fallback for a block its batched call did not leave in the memo (the
+ * memo was cleared when full while the batch's cuts went in).
+ */
 function cutHanBlock(block: string, out: string[]): void {
-  if (isPlainAsciiBlock(block)) {
-    pythonHmmSkipSplit(block, out);
-    return;
-  }
   if (block.length <= CACHE_MAX_BLOCK) {
     let cut = BLOCK_CACHE.get(block);
     if (cut === undefined) {
@@ -425,13 +425,16 @@ function cutSkipBlock(text: string, from: number, to: number, out: string[]): vo
 export function jiebaCut(text: string): string[] {
   const starts: number[] = [];
   const blocks: string[] = [];
+  const plain: boolean[] = [];
   let pending: Set<string> | null = null;
   RE_HAN_DEFAULT.lastIndex = 0;
   for (let m = RE_HAN_DEFAULT.exec(text); m !== null; m = RE_HAN_DEFAULT.exec(text)) {
     const b = m[0];
+    const p = isPlainAsciiBlock(b);
     starts.push(m.index);
     blocks.push(b);
-    if (!isPlainAsciiBlock(b) && !(b.length <= CACHE_MAX_BLOCK && BLOCK_CACHE.has(b))) (pending ??= new Set()).add(b);
+    plain.push(p);
+    if (!p && !(b.length <= CACHE_MAX_BLOCK && BLOCK_CACHE.has(b))) (pending ??= new Set()).add(b);
   }
   const long = new Map<string, readonly string[]>(); // cuts of blocks too long for the memo
   if (pending !== null) {
@@ -449,9 +452,12 @@ export function jiebaCut(text: string): string[] {
   for (let k = 0; k < blocks.length; k++) {
     const b = blocks[k];
     if (starts[k] > last) cutSkipBlock(text, last, starts[k], out);
-    const cut = isPlainAsciiBlock(b) ? null : (b.length <= CACHE_MAX_BLOCK ? BLOCK_CACHE.get(b) : long.get(b)) ?? null;
-    if (cut !== null) for (const w of cut) out.push(w);
-    else cutHanBlock(b, out);
+    if (plain[k]) pythonHmmSkipSplit(b, out);
+    else {
+      const cut = b.length <= CACHE_MAX_BLOCK ? BLOCK_CACHE.get(b) : long.get(b);
+      if (cut !== undefined) for (const w of cut) out.push(w);
+      else cutHanBlock(b, out);
+    }
     last = starts[k] + b.length;
   }
   if (last < text.length) cutSkipBlock(text, last, text.length, out);
