@@ -258,8 +258,9 @@ async function watch(argv: string[]): Promise<number> {
   const untilStep = int('until-step', values['until-step']);
   // The checkpoint directory: a file is bad input; a missing one is a typo with --once (nothing can appear
   // before it exits), and otherwise a run that has not started yet (said once, then watched for).
-  if (existsSync(dir) && !statSync(dir).isDirectory()) throw InputError.at(dir, 'open', 'not a directory (CKPT_DIR is the trainer\'s checkpoint directory)');
-  if (!existsSync(dir)) {
+  const isDir = existsSync(dir) ? statSync(dir).isDirectory() : null;
+  if (isDir === false) throw InputError.at(dir, 'open', 'not a directory (CKPT_DIR is the trainer\'s checkpoint directory)');
+  if (isDir === null) {
     if (values.once) throw InputError.at(dir, 'open', 'no such directory (CKPT_DIR is the trainer\'s checkpoint directory)');
     process.stderr.write(`golongrl eval: ${dir} does not exist yet; watching for it\n`);
   }
